@@ -1,0 +1,282 @@
+"""Frames as recipes and filter banks as their renderings on a DFT grid.
+
+A :class:`Frame` is a recipe, continuous in frequency, that renders its
+filters on any DFT grid.  ``frame.render(shape)`` gives a :class:`FilterBank`:
+the output-generating atom (``lowpass``, χ̂ on the grid) and the filters
+(``filters``, ĝ_λ on the grid), both in the frequency domain, in NumPy's
+``fft.fftfreq`` order along every axis.
+
+Every family ends with the same three steps (render, Littlewood–Paley sum,
+normalise); the last two live here, once, for all families.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Frame", "FilterBank", "littlewood_paley", "frame_bounds", "register", "from_dict", "FAMILIES"]
+
+FAMILIES: dict[str, type] = {}
+
+
+def register(cls):
+    """Class decorator: make a frame family constructible by name (``from_dict``)."""
+    FAMILIES[cls.family] = cls
+    return cls
+
+
+def littlewood_paley(lowpass, filters, symmetric=False):
+    """Littlewood–Paley sum ``|χ̂(ω)|² + Σ_λ |ĝ_λ(ω)|²`` on the grid.
+
+    With ``symmetric=True`` returns ``½(LP(ω) + LP(−ω))``, the sum that bounds
+    the energy of *real* inputs (their spectrum is Hermitian).
+    """
+    lp = np.abs(lowpass) ** 2 + np.sum(np.abs(filters) ** 2, axis=0)
+    if symmetric:
+        lp = 0.5 * (lp + _reflect(lp))
+    return lp
+
+
+def frame_bounds(lowpass, filters, symmetric=False):
+    """Frame bounds (A, B) of the undecimated bank: min and max of the LP sum.
+
+    On a DFT grid without decimation these are the exact optimal bounds:
+    ``A‖f‖² ≤ ‖f*χ‖² + Σ_λ‖f*g_λ‖² ≤ B‖f‖²`` (Parseval on the grid).
+    """
+    lp = littlewood_paley(lowpass, filters, symmetric=symmetric)
+    return float(lp.min()), float(lp.max())
+
+
+def _reflect(a):
+    """a(−ω) on the DFT grid: index k ↦ (−k) mod n along every axis."""
+    out = a
+    for axis in range(a.ndim):
+        out = np.roll(np.flip(out, axis=axis), 1, axis=axis)
+    return out
+
+
+def _is_hermitian(h, rtol=1e-6):
+    """True when ĥ(−ω) = conj ĥ(ω), i.e. the filter is real in space."""
+    scale = float(np.max(np.abs(h))) or 1.0
+    return bool(np.max(np.abs(_reflect(h) - np.conj(h))) <= rtol * scale)
+
+
+def _as_grid_shape(shape, ndim):
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    try:
+        shape = tuple(int(s) for s in shape)
+    except TypeError:
+        raise TypeError(f"shape must be a tuple of {ndim} positive ints, got {shape!r}") from None
+    if len(shape) != ndim:
+        raise ValueError(f"shape must have {ndim} entries for a {ndim}-D frame, got {shape!r}")
+    if any(s < 1 for s in shape):
+        raise ValueError(f"shape must be positive, got {shape!r}")
+    return shape
+
+
+def _check_dtype(dtype):
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
+class FilterBank:
+    """A frame rendered on one DFT grid.
+
+    Attributes
+    ----------
+    lowpass : ndarray, shape ``grid``
+        χ̂, the output-generating atom, in the frequency domain.
+    filters : ndarray, shape ``(K, *grid)``
+        ĝ_λ for the K filters, in the frequency domain.
+    meta : list of dict
+        One record per filter (at least ``'scale'``: log2 of the dilation,
+        so that a larger value is a coarser, lower-frequency filter).
+    shape : tuple of int
+        The grid.
+
+    Arrays are real when every response is real (a filter symmetric in
+    space), complex otherwise, in the precision of ``dtype``.  They are
+    read-only: banks are cached and shared.
+    """
+
+    def __init__(self, lowpass, filters, meta, *, frame=None, dtype=np.float64):
+        dtype = _check_dtype(dtype)
+        lowpass = np.asarray(lowpass)
+        filters = np.asarray(filters)
+        if filters.ndim != lowpass.ndim + 1 or filters.shape[1:] != lowpass.shape:
+            raise ValueError(
+                f"filters must have shape (K, *{lowpass.shape}), got {filters.shape}")
+        if len(meta) != filters.shape[0]:
+            raise ValueError(f"meta must have one record per filter ({filters.shape[0]}), got {len(meta)}")
+        for name, a in (("lowpass", lowpass), ("filters", filters)):
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{name} holds NaN or Inf values")
+        cdtype = np.result_type(dtype, np.complex64)
+        def cast(a):
+            a = a.astype(dtype if not np.iscomplexobj(a) else cdtype, copy=True)
+            a.setflags(write=False)
+            return a
+        self.lowpass = cast(lowpass)
+        self.filters = cast(filters)
+        self.meta = [dict(m) for m in meta]
+        self.frame = frame
+        self.dtype = dtype
+        self.shape = tuple(lowpass.shape)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __len__(self):
+        return self.filters.shape[0]
+
+    def littlewood_paley(self, symmetric=False):
+        """The LP sum |χ̂|² + Σ|ĝ_λ|² on the grid (float64); see :func:`littlewood_paley`."""
+        return littlewood_paley(self.lowpass.astype(np.complex128), self.filters.astype(np.complex128),
+                                symmetric=symmetric)
+
+    def bounds(self, symmetric=False):
+        """Frame bounds (A, B) = (min, max) of the LP sum; ``symmetric=True`` for real inputs."""
+        return frame_bounds(self.lowpass.astype(np.complex128), self.filters.astype(np.complex128),
+                            symmetric=symmetric)
+
+    @functools.cached_property
+    def lowpass_is_real(self):
+        """True when χ is real in space (its response is Hermitian)."""
+        return _is_hermitian(self.lowpass)
+
+    @functools.cached_property
+    def is_real(self):
+        """True when χ and every g_λ are real in space: real input stays real."""
+        return self.lowpass_is_real and all(_is_hermitian(f) for f in self.filters)
+
+    def scaled(self, c):
+        """The bank with every response multiplied by ``c`` (bounds scale by c²)."""
+        c = float(c)
+        if not math.isfinite(c) or c <= 0:
+            raise ValueError(f"scale c must be a positive finite number, got {c}")
+        return FilterBank(self.lowpass * c, self.filters * c, self.meta, frame=self.frame, dtype=self.dtype)
+
+    def tight(self, symmetric=False):
+        """The Parseval version: every response divided by √LP, so LP ≡ 1.
+
+        Requires a frame (A > 0); with ``symmetric=True`` the symmetrised LP
+        sum (real inputs) becomes 1 instead.
+        """
+        lp = self.littlewood_paley(symmetric=symmetric)
+        A = float(lp.min())
+        if not A > 0:
+            raise ValueError(
+                f"tight() needs a frame (lower bound A > 0); this bank has A = {A:.3g} "
+                f"({'symmetrised ' if symmetric else ''}LP sum vanishes somewhere on the {self.shape} grid)")
+        inv = 1.0 / np.sqrt(lp)
+        return FilterBank(self.lowpass * inv, self.filters * inv, self.meta, frame=self.frame, dtype=self.dtype)
+
+    def astype(self, dtype):
+        return FilterBank(self.lowpass, self.filters, self.meta, frame=self.frame, dtype=dtype)
+
+    def __repr__(self):
+        return (f"FilterBank({self.frame!r}, shape={self.shape}, K={len(self)}, "
+                f"dtype={self.dtype.name})")
+
+
+class Frame:
+    """A frame family's recipe: parameters, dimension and ``render(shape)``.
+
+    Subclasses set ``family`` (the registry name) and ``ndim``, store their
+    parameters (JSON-safe values) in ``self.params`` and implement
+    ``_render(shape) -> (lowpass, filters, meta)`` in float64/complex128.
+
+    ``scale`` multiplies every rendered response; ``tight=True`` makes the
+    rendered bank Parseval (LP ≡ 1) before scaling.
+    """
+
+    family: str = ""
+    ndim: int = 0
+
+    def __init__(self, *, scale=1.0, tight=False, **params):
+        scale = float(scale)
+        if not math.isfinite(scale) or scale <= 0:
+            raise ValueError(f"scale must be a positive finite number, got {scale}")
+        self.scale = scale
+        self.tight = bool(tight)
+        self.params = params
+
+    # -- identity -----------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe description; ``frames.from_dict`` rebuilds the frame."""
+        return {"family": self.family, **_jsonable(self.params), "scale": self.scale, "tight": self.tight}
+
+    def _key(self):
+        return (type(self).__qualname__, repr(sorted(self.to_dict().items())))
+
+    def __eq__(self, other):
+        return isinstance(other, Frame) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        extra = (f", scale={self.scale!r}" if self.scale != 1.0 else "") + (", tight=True" if self.tight else "")
+        return f"frames.{self.family}({args}{extra})"
+
+    def scaled(self, c):
+        """The same recipe with every response multiplied by ``c`` (> 0)."""
+        d = self.to_dict()
+        d["scale"] = self.scale * float(c)
+        return from_dict(d)
+
+    # -- rendering ----------------------------------------------------------
+    def render(self, shape, dtype=np.float64) -> FilterBank:
+        """Render the bank on the DFT grid ``shape`` (cached by frame, shape, dtype)."""
+        shape = _as_grid_shape(shape, self.ndim)
+        return _render_cached(self, shape, _check_dtype(dtype).name)
+
+    def _render(self, shape):
+        raise NotImplementedError(f"{type(self).__name__} must implement _render(shape)")
+
+    def check_shape(self, shape):
+        """Raise ValueError when the grid is too small for this frame; subclasses refine."""
+        return _as_grid_shape(shape, self.ndim)
+
+
+@functools.lru_cache(maxsize=256)
+def _render_cached(frame, shape, dtype):
+    frame.check_shape(shape)
+    lowpass, filters, meta = frame._render(shape)
+    bank = FilterBank(lowpass, filters, meta, frame=frame, dtype=np.float64)
+    if frame.tight:
+        bank = bank.tight()
+    if frame.scale != 1.0:
+        bank = bank.scaled(frame.scale)
+    return bank if dtype == "float64" else bank.astype(dtype)
+
+
+def _jsonable(params):
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, tuple):
+            v = list(v)
+        if isinstance(v, np.generic):
+            v = v.item()
+        out[k] = v
+    return out
+
+
+def from_dict(d):
+    """Rebuild a frame from :meth:`Frame.to_dict` output."""
+    d = dict(d)
+    try:
+        family = d.pop("family")
+    except KeyError:
+        raise ValueError(f"frame description needs a 'family' key, got keys {sorted(d)}") from None
+    if family not in FAMILIES:
+        raise ValueError(f"unknown frame family {family!r}; known: {sorted(FAMILIES)}")
+    return FAMILIES[family](**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})

@@ -1,0 +1,295 @@
+"""Morlet wavelet frames, identical to Kymatio 0.3.0's 1-D and 2-D filter banks.
+
+The 2-D bank is Kymatio's ``scattering2d.filter_bank.filter_bank(M, N, J, L)``
+(finest resolution) and the 1-D bank is the first-order bank of Kymatio's
+``scattering1d.filter_bank.scattering_filter_factory`` (finest resolution),
+from the same formulas and constants, in double precision: the 2-D bank
+agrees to float32 rounding (Kymatio builds it in single precision), the
+1-D bank to float64 rounding.
+
+The second-order 1-D bank of Kymatio with ``Q=(Q1, Q2)`` is the first-order
+bank of ``Q2``: render ``morlet(J, Q=Q2, T=T)`` to get it.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from ._frame import Frame, _as_grid_shape, register
+
+__all__ = ["Morlet", "morlet", "gabor_2d", "morlet_2d", "morlet_1d", "filter_params_1d"]
+
+# 2-D constants (Kymatio 0.3.0, scattering2d/filter_bank.py).
+SIGMA_2D = 0.8              # σ_j = 0.8 · 2^j, spatial width of the Gaussian envelope
+XI_2D = 3.0 / 4.0 * np.pi   # ξ_j = (3π/4) · 2^-j, radians/sample
+PI_2D = 3.1415              # Kymatio's Gaussian normalisation uses this, not π
+IMAGES_2D = 2               # periodise over the (2·2 + 1)² = 25 images u + (aM, bN), |a|, |b| ≤ 2
+SKIP_2D = 50 * math.log(10)  # an image whose Gaussian is below 1e-50 everywhere adds nothing
+
+# 1-D constants (Kymatio 0.3.0, ScatteringBase1D.build).
+R_PSI = math.sqrt(0.5)      # adjacent wavelets cross at this fraction of their peak
+SIGMA0 = 0.1                # low-pass width σ_φ = SIGMA0 / T (cycles/sample)
+ALPHA = 5.0                 # aliasing tolerance for the maximal subsampling j
+EPS_P = 1e-7                # precision that sets the number of frequency periods P
+MAX_P = 5
+
+
+def _positive_int(name, value, what):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"morlet: {name} must be a positive int ({what}), got {value!r}")
+    return int(value)
+
+
+# -- 2-D ------------------------------------------------------------------------------
+def _gaussian_pair_2d(shape, sigma, theta, xi, slant):
+    """Spatial Gabor γ and its envelope g, sampled and periodised over 5 × 5 images.
+
+    With R the rotation by ``theta``, C = R diag(1, slant²) Rᵀ / (2σ²) and
+    e = (cos θ, sin θ):  g(u) = exp(−uᵀCu),  γ(u) = g(u) exp(i ξ ⟨e, u⟩), then
+    f_per[m, n] = Σ_{|a|,|b| ≤ 2} f(m + aM, n + bN), both divided by 2·3.1415·σ²/slant.
+    u = (row, column) in samples.  An image on which g < 1e−50 everywhere
+    (uᵀCu ≥ λ_min|u|² > 50 ln 10) is skipped: it changes nothing in float64.
+    """
+    M, N = shape
+    c, s = math.cos(theta), math.sin(theta)
+    k = slant * slant
+    two_s2 = 2.0 * sigma * sigma
+    cxx, cxy, cyy = (c * c + k * s * s) / two_s2, 2.0 * c * s * (1.0 - k) / two_s2, (s * s + k * c * c) / two_s2
+    lam = min(1.0, k) / two_s2   # smallest eigenvalue of C
+    gabor = np.zeros(shape, np.complex128)
+    envelope = np.zeros(shape, np.float64)
+    images = range(-IMAGES_2D, IMAGES_2D + 1)
+    for a in images:
+        x = np.arange(a * M, (a + 1) * M, dtype=np.float64)[:, None]
+        for b in images:
+            if lam * (_distance(a, M) ** 2 + _distance(b, N) ** 2) > SKIP_2D:
+                continue
+            y = np.arange(b * N, (b + 1) * N, dtype=np.float64)
+            g = np.exp(-(cxx * x * x + cxy * x * y + cyy * y * y))
+            envelope += g
+            gabor += g * (np.exp(1j * xi * c * x) * np.exp(1j * xi * s * y))
+    norm = 2.0 * PI_2D * sigma * sigma / slant
+    return gabor / norm, envelope / norm
+
+
+def _distance(a, n):
+    """Distance from 0 of the image [a·n, (a+1)·n − 1] of one axis."""
+    return max(a * n, 1 - (a + 1) * n, 0)
+
+
+def gabor_2d(shape, sigma, theta, xi, slant=1.0):
+    """Periodised spatial Gabor filter γ_per on an (M, N) grid (complex128).
+
+    γ(u) = exp(−uᵀCu + i ξ⟨e_θ, u⟩) / (2·3.1415·σ²/slant),
+    C = R_θ diag(1, slant²) R_θᵀ / (2σ²), e_θ = (cos θ, sin θ),
+    summed over the 5 × 5 images u + (aM, bN), |a|, |b| ≤ 2.
+    """
+    return _gaussian_pair_2d(shape, sigma, theta, xi, slant)[0]
+
+
+def morlet_2d(shape, sigma, theta, xi, slant=0.5):
+    """Periodised spatial Morlet filter ψ = γ_per − K·g_per with zero mean (complex128).
+
+    K = Σ_u γ_per(u) / Σ_u g_per(u), where g is the envelope of γ (ξ = 0),
+    so that the DFT of ψ vanishes at ω = 0.
+    """
+    gabor, envelope = _gaussian_pair_2d(shape, sigma, theta, xi, slant)
+    return gabor - (gabor.sum() / envelope.sum()) * envelope
+
+
+def _render_2d(shape, J, L):
+    slant = 4.0 / L
+    theta0 = int(L - L / 2 - 1)   # orientation index of angle 0 (truncation, as in Kymatio)
+    filters, meta = [], []
+    for j in range(J):
+        sigma, xi = SIGMA_2D * 2**j, XI_2D / 2**j
+        for theta in range(L):
+            angle = (theta0 - theta) * np.pi / L
+            filters.append(np.fft.fft2(morlet_2d(shape, sigma, angle, xi, slant)).real)
+            meta.append({"j": j, "theta": theta, "scale": float(j), "xi": float(xi), "angle": float(angle)})
+    lowpass = np.fft.fft2(gabor_2d(shape, SIGMA_2D * 2 ** (J - 1), 0.0, 0.0)).real
+    return lowpass, np.stack(filters), meta
+
+
+# -- 1-D ------------------------------------------------------------------------------
+def _n_periods(sigma):
+    """P = min(⌈√(−2σ² ln 10⁻⁷) + 1⌉, 5): G_σ is below 10⁻⁷ outside [1 − P, P]."""
+    return min(int(math.ceil(math.sqrt(-2.0 * sigma**2 * math.log(EPS_P)) + 1)), MAX_P)
+
+
+def morlet_1d(N, xi, sigma):
+    """1-D Morlet response on the N-point grid ν = k/N (cycles/sample), real float64.
+
+    ψ̂[k] = c Σ_{p=1−P}^{P−1} [G_σ(k/N + p − ξ) − κ G_σ(k/N + p)],  G_σ(ν) = exp(−ν²/(2σ²)),
+    κ such that ψ̂[0] = 0, c such that Σ_t |ψ[t]| = 1 (ψ = IDFT ψ̂), P as in
+    :func:`_n_periods` (P ≥ 2 for every σ > 0).  ``xi=0`` gives the Gaussian
+    low-pass χ̂[k] = c Σ_p G_σ(k/N + p).
+    """
+    P = _n_periods(sigma)
+    nu = (np.arange(N) + N * np.arange(1 - P, P)[:, None]) / N   # row p: k/N + p, exact integers over N
+    two_s2 = 2.0 * sigma**2
+    h = np.exp(-nu**2 / two_s2).mean(axis=0)   # the mean, not the sum, so κ rounds as in Kymatio
+    if xi:
+        gabor = np.exp(-(nu - xi) ** 2 / two_s2).mean(axis=0)
+        h = gabor - (gabor[0] / h[0]) * h
+    return h / np.abs(np.fft.ifft(h)).sum()
+
+
+def filter_params_1d(J, Q, r_psi=R_PSI, sigma0=SIGMA0, alpha=ALPHA):
+    """Centre frequencies ξ_n, widths σ_n (cycles/sample) and maximal subsamplings j_n.
+
+    ξ_0 = max(1/(1 + 2^{3/Q}), 0.35), σ(ξ) = ξ (1 − 2^{−1/Q})/(1 + 2^{−1/Q}) / √(2 ln(1/r_psi));
+    constant-Q part: ξ_{n+1} = ξ_n 2^{−1/Q}, σ_{n+1} = σ_n 2^{−1/Q} while σ_n > σ_min 2^{1/Q},
+    σ_min = sigma0 / 2^J; then Q − 1 constant-width filters ξ = ξ_e (1 − q/Q), σ = σ_min
+    (ξ_e the last constant-Q ξ, or σ_0 when that part is empty);
+    j_n = ⌊−log2 min(ξ_n + alpha σ_n, ½)⌋ − 1.
+    """
+    sigma_min = sigma0 / math.pow(2, J)
+    xi_max = max(1.0 / (1.0 + math.pow(2.0, 3.0 / Q)), 0.35)
+    ratio = 1.0 / math.pow(2, 1.0 / Q)
+    sigma_max = xi_max * ((1 - ratio) / (1 + ratio)) * (1.0 / math.sqrt(2 * math.log(1.0 / r_psi)))
+    xis, sigmas = [], []
+    if sigma_max <= sigma_min:
+        elbow = sigma_max   # Kymatio's choice: the constant-width filters hang off σ_0, not ξ_0
+    else:
+        xis, sigmas = [xi_max], [sigma_max]
+        # repeated division, not a closed form, so the stopping test matches Kymatio bit for bit
+        while sigmas[-1] > sigma_min * math.pow(2, 1.0 / Q):
+            xis.append(xis[-1] / math.pow(2, 1.0 / Q))
+            sigmas.append(sigmas[-1] / math.pow(2, 1.0 / Q))
+        elbow = xis[-1]
+    for q in range(1, Q):
+        xis.append(elbow - q / Q * elbow)
+        sigmas.append(sigma_min)
+    js = [int(math.floor(-math.log2(min(xi + alpha * sigma, 0.5)))) - 1 for xi, sigma in zip(xis, sigmas)]
+    return xis, sigmas, js
+
+
+def _render_1d(shape, J, Q, T):
+    (N,) = shape
+    xis, sigmas, js = filter_params_1d(J, Q)
+    filters = np.stack([morlet_1d(N, xi, sigma) for xi, sigma in zip(xis, sigmas)])
+    meta = [{"j": j, "xi": xi, "sigma": sigma, "scale": math.log2(xis[0] / xi)}
+            for xi, sigma, j in zip(xis, sigmas, js)]
+    return morlet_1d(N, 0, SIGMA0 / T), filters, meta
+
+
+# -- the frame ------------------------------------------------------------------------
+@register
+class Morlet(Frame):
+    r"""Morlet wavelets, Kymatio 0.3.0's banks (2-D: ``J·L`` filters; 1-D: Q per octave).
+
+    **2-D** (``ndim=2``), filters in Kymatio's order (scale j outer, orientation
+    θ inner), j = 0 … J−1, θ = 0 … L−1:
+
+    * σ_j = 0.8·2^j, ξ_j = (3π/4)·2^{−j} rad/sample, slant s = 4/L,
+      angle φ_θ = (trunc(L/2 − 1) − θ)·π/L, e_φ = (cos φ, sin φ) in (row, column);
+    * envelope g(u) = exp(−uᵀCu), C = R_φ diag(1, s²) R_φᵀ/(2σ_j²);
+      Gabor γ(u) = g(u) e^{iξ_j⟨e_φ,u⟩}, both divided by 2·3.1415·σ_j²/s and
+      sampled on ℤ², periodised over the 5 × 5 images u + (aM, bN), |a|,|b| ≤ 2;
+    * Morlet ψ = γ_per − K g_per, K = Σγ_per/Σg_per (zero mean), and
+      ĝ_{j,θ}[k] = Re DFT(ψ)[k];
+    * low-pass χ̂ = Re DFT(g_per) with σ = 0.8·2^{J−1}, s = 1, no modulation.
+
+    Up to frequency aliasing and the 5 × 5 truncation, in radians/sample,
+    ĝ_{j,θ}(ω) ≈ (π/3.1415)[G(ω − ξ_j e_φ) − K G(ω)] and χ̂(ω) ≈ (π/3.1415)
+    exp(−σ²|ω|²/2), with G(ω) = exp(−σ_j²/2 (⟨e_φ,ω⟩² + ⟨e_φ^⊥,ω⟩²/s²)).
+    The real part is taken because the 5 × 5 images are not symmetric about 0,
+    which leaves a tiny imaginary part.
+
+    **1-D** (``ndim=1``), ξ_n, σ_n, j_n from :func:`filter_params_1d` (cycles/sample):
+
+    * ĝ_n[k] = c_n Σ_{p=1−P}^{P−1} [G_{σ_n}(k/N + p − ξ_n) − κ_n G_{σ_n}(k/N + p)],
+      G_σ(ν) = exp(−ν²/(2σ²)), κ_n so that ĝ_n[0] = 0, c_n so that
+      Σ_t |g_n[t]| = 1 (ℓ¹-normalised in time);
+    * χ̂[k] = c Σ_p G_{0.1/T}(k/N + p), also ℓ¹-normalised.
+
+    **Littlewood–Paley sum.**  Not tight, and barely a frame on the full grid:
+    the wavelets are analytic (1-D: positive frequencies only; 2-D: L angles
+    spanning π, one half-plane, φ ∈ [−π/2, π/2) for even L), so LP(ω) is small
+    on the other side and A ≈ 0.  For real inputs the symmetrised sum
+    ½(LP(ω) + LP(−ω)) is the one that counts, and it is not constant either.  Measured (``bank.bounds()``,
+    ``bank.bounds(symmetric=True)``):
+
+    * 2-D, L = 8, J = 2…4: LP ∈ [8e−4, 2.0]; symmetrised ∈ [0.12, 1.05],
+      the minimum at the Nyquist corner (π, π);
+    * 1-D, Q = 1: LP ∈ [4e−8, 1.24]; symmetrised ∈ [0.15, 1.0] (χ̂(0) = 1),
+      the minimum between χ̂ and the lowest wavelet; for larger Q it is at
+      Nyquist, above the highest band ξ_0, and drops (1e−2 at Q = 2, 3e−4 at Q = 8).
+
+    ``tight=True`` renormalises by √LP (needs A > 0 on the grid).
+
+    Parameters
+    ----------
+    J : int
+        Number of scales (2-D: filters at j = 0 … J−1; 1-D: σ_min = 0.1/2^J).
+    L : int, optional
+        Orientations (2-D). Default 8.
+    Q : int, optional
+        Wavelets per octave (1-D). Default 1.
+    T : int, optional
+        Low-pass support (1-D), σ_φ = 0.1/T. Default 2**J.
+    ndim : {1, 2}, optional
+        Inferred: ``L`` given → 2, ``Q`` or ``T`` given → 1, neither → 2.
+    scale, tight
+        See :class:`frames.Frame`.
+
+    Notes
+    -----
+    ``meta`` per filter: 2-D ``{'j', 'theta', 'scale' (= j), 'xi' (rad/sample),
+    'angle' (rad)}``; 1-D ``{'j' (Kymatio's maximal dyadic subsampling), 'xi',
+    'sigma' (cycles/sample, Kymatio's units), 'scale' (= log2(ξ_0/ξ_n))}``.
+    """
+
+    family = "morlet"
+
+    def __init__(self, J, *, L=None, Q=None, T=None, ndim=None, scale=1.0, tight=False):
+        J = _positive_int("J", J, "number of scales")
+        if ndim is None:
+            ndim = 2 if L is not None or (Q is None and T is None) else 1
+        if isinstance(ndim, bool) or ndim not in (1, 2, 3):
+            raise ValueError(f"morlet: ndim must be 1 or 2, got {ndim!r}")
+        ndim = int(ndim)
+        if ndim == 3:
+            raise ValueError("morlet: 3-D Morlet not yet available (ndim=3); use ndim=1 or 2")
+        if ndim == 2:
+            if Q is not None or T is not None:
+                raise ValueError(f"morlet: Q and T are 1-D parameters, got Q={Q!r}, T={T!r} with ndim=2")
+            L = _positive_int("L", 8 if L is None else L, "number of orientations")
+            super().__init__(scale=scale, tight=tight, J=J, L=L, ndim=2)
+        else:
+            if L is not None:
+                raise ValueError(f"morlet: L is a 2-D parameter, got L={L!r} with ndim=1")
+            Q = _positive_int("Q", 1 if Q is None else Q, "wavelets per octave")
+            T = _positive_int("T", 2**J if T is None else T, "low-pass support in samples")
+            super().__init__(scale=scale, tight=tight, J=J, Q=Q, T=T, ndim=1)
+        self.ndim = ndim
+
+    def check_shape(self, shape):
+        shape = _as_grid_shape(shape, self.ndim)
+        J, n = self.params["J"], min(shape)
+        if 2**J > n:
+            raise ValueError(
+                f"morlet: J={J} needs 2**J <= min(shape), got shape {shape}; "
+                f"the largest allowed J is {n.bit_length() - 1}")
+        if self.ndim == 1 and self.params["T"] > n:
+            raise ValueError(f"morlet: T={self.params['T']} exceeds the grid length {n} of shape {shape}")
+        return shape
+
+    def _render(self, shape):
+        p = self.params
+        if self.ndim == 2:
+            return _render_2d(shape, p["J"], p["L"])
+        return _render_1d(shape, p["J"], p["Q"], p["T"])
+
+
+def morlet(J, *, L=None, Q=None, T=None, ndim=None, scale=1.0, tight=False):
+    """Morlet frame (Kymatio 0.3.0's filters); see :class:`Morlet` for the formulas.
+
+    ``morlet(J, L=8)`` is 2-D, ``morlet(J, Q=1, T=None)`` is 1-D; with neither
+    L nor Q nor T the frame is 2-D.  ``morlet(J, Q=Q2, T=T)`` is also
+    Kymatio's second-order 1-D bank for ``Q=(Q1, Q2)``.
+    """
+    return Morlet(J, L=L, Q=Q, T=T, ndim=ndim, scale=scale, tight=tight)

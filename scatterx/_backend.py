@@ -1,0 +1,66 @@
+"""The array namespace the compute core runs on.
+
+The core is written once against the array API standard (through
+``array_api_compat``): NumPy and PyTorch share its code path.  Only two
+things differ per library and live here: which FFT implementation is called
+(SciPy's multi-threaded ``scipy.fft`` for NumPy, ``torch.fft`` for PyTorch)
+and how a NumPy filter is moved onto the input's device.
+"""
+from __future__ import annotations
+
+import os
+
+import array_api_compat
+import numpy as np
+
+__all__ = ["namespace", "Backend"]
+
+# Threads for scipy.fft: all cores unless the user narrows it.
+_WORKERS = int(os.environ.get("SCATTERX_FFT_WORKERS", "-1"))
+
+
+class Backend:
+    """FFT and device glue for one array library; everything else is ``self.xp``."""
+
+    def __init__(self, x):
+        self.xp = array_api_compat.array_namespace(x)
+        self.is_torch = array_api_compat.is_torch_array(x)
+        self.device = array_api_compat.device(x)
+        if self.is_torch:
+            import torch
+
+            self._fft = torch.fft
+        else:
+            import scipy.fft
+
+            self._fft = scipy.fft
+
+    def fftn(self, x, ndim):
+        axes = tuple(range(-ndim, 0))
+        if self.is_torch:
+            return self._fft.fftn(x, dim=axes)
+        return self._fft.fftn(x, axes=axes, workers=_WORKERS)
+
+    def ifftn(self, x, ndim):
+        axes = tuple(range(-ndim, 0))
+        if self.is_torch:
+            return self._fft.ifftn(x, dim=axes)
+        return self._fft.ifftn(x, axes=axes, workers=_WORKERS)
+
+    def asarray(self, a, dtype=None):
+        """A NumPy array (a filter) as an array of this library on the input's device."""
+        if self.is_torch:
+            import torch
+
+            t = torch.from_numpy(np.ascontiguousarray(a))
+            return t.to(device=self.device)
+        return np.asarray(a)
+
+    def to_numpy(self, x):
+        if self.is_torch:
+            return x.detach().cpu().numpy()
+        return np.asarray(x)
+
+
+def namespace(x) -> Backend:
+    return Backend(x)

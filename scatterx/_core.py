@@ -1,0 +1,171 @@
+"""The one compute core: propagate a signal through a scattering network.
+
+Written once over the array API namespace (see ``_backend``); NumPy and
+PyTorch (CPU, CUDA, autograd) run the same lines.
+
+The core knows layers only through :class:`LayerPlan`.  A path that has been
+decimated by a total factor r (its *level*) lives on the grid ``shape // r``.
+For each level present in a layer, the core
+
+1. takes the DFT of all paths at that level at once,
+2. emits the layer's features: multiply by the output-generating atom χ̂,
+   periodise the spectrum by the plan's output decimation (= subsample the
+   output in space), inverse DFT;
+3. builds the next layer's paths for every (parent, filter) pair the plan
+   keeps, batched over pairs: multiply by ĝ_λ, periodise by the decimation of
+   λ (sub-sampling before a pointwise M is exact, and cheaper after the
+   product), inverse DFT, non-linearity M, pooling P.
+
+The generic :class:`~scatterx.Network` (one pooling factor per layer) and the
+Kymatio-compatible frontends (a decimation per filter scale) are two ways of
+filling in the plans; the arithmetic below is shared.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from ._backend import Backend
+from .operators import Nonlinearity, Pooling, NoPooling
+
+__all__ = ["LayerPlan", "propagate", "periodize"]
+
+
+@dataclass
+class LayerPlan:
+    """How one layer acts, as functions of the level (total decimation so far).
+
+    bank_at(level) -> (lowpass, filters): NumPy frequency responses on the
+        grid of that level (filters may be None for an output-only layer).
+    decimation(level, k) -> int: sub-sampling of filter k's output, applied
+        in the Fourier domain before the non-linearity.
+    output_decimation(level) -> int: sub-sampling of the features χ-filtered
+        at that level.
+    keep(parent_path, parent_level, k) -> bool: path pruning; None keeps all.
+    lowpass_real / filters_real: χ (resp. every g_λ) is real in space, so a
+        real input gives a real output: take the real part.
+    """
+
+    bank_at: Callable[[int], tuple]
+    nonlinearity: Optional[Nonlinearity] = None
+    pooling: Pooling = field(default_factory=NoPooling)
+    decimation: Callable[[int, int], int] = lambda level, k: 1
+    output_decimation: Callable[[int], int] = lambda level: 1
+    keep: Optional[Callable[[tuple, int, int], bool]] = None
+    lowpass_real: bool = True
+    filters_real: bool = False
+    _device_cache: dict = field(default_factory=dict, repr=False)
+    _pairs_cache: dict = field(default_factory=dict, repr=False)
+
+    def arrays_at(self, level, be: Backend, real_dtype):
+        """The bank at ``level`` as arrays of the input's library, device and precision."""
+        key = (level, str(be.device), be.is_torch, np.dtype(real_dtype).name)
+        hit = self._device_cache.get(key)
+        if hit is None:
+            lowpass, filters = self.bank_at(level)
+            cdtype = np.result_type(real_dtype, np.complex64)
+            cast = lambda a: None if a is None else be.asarray(
+                np.asarray(a).astype(cdtype if np.iscomplexobj(a) else real_dtype))
+            hit = (cast(lowpass), cast(filters))
+            self._device_cache[key] = hit
+        return hit
+
+    def pairs_at(self, level, paths, be: Backend, n_filters):
+        """Kept (parent, filter) pairs grouped by decimation: {dec: (p_idx, k_idx, child paths)}."""
+        key = (level, tuple(paths), str(be.device), be.is_torch)
+        hit = self._pairs_cache.get(key)
+        if hit is None:
+            groups = {}
+            for p, path in enumerate(paths):
+                for k in range(n_filters):
+                    if self.keep is None or self.keep(path, level, k):
+                        g = groups.setdefault(int(self.decimation(level, k)), ([], [], []))
+                        g[0].append(p)
+                        g[1].append(k)
+                        g[2].append(path + (k,))
+            hit = {dec: (be.asarray(np.array(p, dtype=np.int64)), be.asarray(np.array(k, dtype=np.int64)), new)
+                   for dec, (p, k, new) in groups.items()}
+            self._pairs_cache[key] = hit
+        return hit
+
+
+def periodize(xp, y, factor, ndim):
+    """Periodise a spectrum by ``factor`` on the last ``ndim`` axes (mean of the aliases).
+
+    ifft(periodize(ŷ, s)) = ifft(ŷ)[s·]: sub-sampling in space.
+    """
+    if factor == 1:
+        return y
+    lead = tuple(y.shape[: y.ndim - ndim])
+    new = list(lead)
+    for n in y.shape[y.ndim - ndim:]:
+        new += [factor, n // factor]
+    axes = tuple(len(lead) + 2 * i for i in range(ndim))
+    return xp.mean(xp.reshape(y, tuple(new)), axis=axes)
+
+
+def propagate(x, plans, ndim, *, real_input=True, propagated=None):
+    """Run the network described by ``plans`` on ``x`` of shape (B, *grid).
+
+    ``plans`` has one entry per feature layer Φ^0 … Φ^N; the last one only
+    needs a low-pass.  Returns, per layer, a list of ``(paths, level, array)``
+    with ``array`` of shape (B, len(paths), *grid at that level), paths as
+    tuples of filter indices.  When ``propagated`` is a list, the propagated
+    energy W_n = Σ_{|q|=n} ‖U[q]f‖² of every layer (shape (B,)) is appended.
+    """
+    be = Backend(x)
+    xp = be.xp
+    real_dtype = np.float64 if x.dtype in (xp.float64, xp.complex128) else np.float32
+    groups = {1: ([()], xp.expand_dims(x, axis=1), real_input)}
+    out = []
+    for n, plan in enumerate(plans):
+        feats, children = [], {}
+        last = n == len(plans) - 1
+        if propagated is not None:
+            propagated.append(sum(xp.sum(xp.abs(U) ** 2, axis=tuple(range(1, U.ndim)))
+                                  for _, U, _ in groups.values()))
+        for level, (paths, U, is_real) in groups.items():
+            lowpass, filters = plan.arrays_at(level, be, real_dtype)
+            Uh = be.fftn(U, ndim)
+            phi = be.ifftn(periodize(xp, Uh * lowpass, plan.output_decimation(level), ndim), ndim)
+            if is_real and plan.lowpass_real:
+                phi = xp.real(phi)
+            feats.append((paths, level * plan.output_decimation(level), phi))
+            if last:
+                continue
+            for dec, (p_idx, k_idx, new_paths) in plan.pairs_at(level, paths, be, filters.shape[0]).items():
+                Y = xp.take(Uh, p_idx, axis=1) * xp.take(filters, k_idx, axis=0)
+                V = be.ifftn(periodize(xp, Y, dec, ndim), ndim)
+                if is_real and plan.filters_real:
+                    V = xp.real(V)
+                V = plan.pooling(plan.nonlinearity(V), ndim)
+                children.setdefault(level * dec * plan.pooling.factor, []).append(
+                    (new_paths, V, xp.isdtype(V.dtype, "real floating")))
+        out.append(feats)
+        groups = {lvl: (sum((c[0] for c in cs), []),
+                        cs[0][1] if len(cs) == 1 else xp.concat([c[1] for c in cs], axis=1),
+                        all(c[2] for c in cs))
+                  for lvl, cs in children.items()}
+    return out
+
+
+def assemble(layer_feats, xp):
+    """One layer's features as (paths in lexicographic order, array (B, P, *grid)).
+
+    A layer whose paths were all pruned gives ``([], None)``.
+    """
+    if not layer_feats:
+        return [], None
+    paths = sum((list(p) for p, _, _ in layer_feats), [])
+    shapes = {tuple(a.shape[2:]) for _, _, a in layer_feats}
+    if len(shapes) > 1:
+        raise ValueError(f"paths of one layer end on different grids {sorted(shapes)}; "
+                         "use an output decimation that brings them to one grid")
+    arr = layer_feats[0][2] if len(layer_feats) == 1 else xp.concat([a for _, _, a in layer_feats], axis=1)
+    order = sorted(range(len(paths)), key=paths.__getitem__)
+    if order != list(range(len(paths))):
+        arr = xp.take(arr, Backend(arr).asarray(np.array(order, dtype=np.int64)), axis=1)
+        paths = [paths[i] for i in order]
+    return paths, arr

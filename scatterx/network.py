@@ -1,0 +1,389 @@
+"""Modules and networks: the generic scattering network of Wiatowski & Bölcskei.
+
+Layer n (0-based) is a :class:`Module` (Ψ_n, M_n, P_n, S_n).  Its frame is
+rendered on the layer's own grid, ``shape / (S_1⋯S_n)``; its filters build
+the paths of length n + 1,
+
+    U[q, λ] f = P_n(M_n(U[q]f * g_λ)),      on the grid divided by S_n,
+
+and its low-pass χ (the output-generating atom) gives the features of the
+paths of length n,  Φ^n f = {(U[q]f) * χ}_q.  The last layer's features
+Φ^N use the last module's frame rendered on grid N (its low-pass only).
+
+Norms are the plain ℓ² norms of each layer's grid (no S^{d/2} factor): with
+them the pooling constants R of ``scatterx.operators`` hold and
+admissibility, max(B_n, B_n L_n² R_n²) ≤ 1, implies non-expansiveness,
+|||Φ(f) − Φ(h)||| ≤ ‖f − h‖ (docs/theory.md).  The grid is periodic (the
+discrete torus), so shifts by multiples of S_1⋯S_n commute exactly.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+import frames as _frames
+
+from ._backend import Backend
+from ._core import LayerPlan, assemble, propagate
+from ._validate import check_input, as_shape
+from .operators import (Modulus, Nonlinearity, NoPooling, Pooling, Subsample,
+                        nonlinearity_from_dict, pooling_from_dict)
+
+__all__ = ["Module", "Network", "NotAdmissibleError", "LayerBounds"]
+
+FORMAT_VERSION = 1
+# Relative slack of check(): the LP sum is a float64 sum of squares.
+ADMISSIBILITY_RTOL = 1e-9
+
+
+class NotAdmissibleError(ValueError):
+    """A layer violates max(B_n, B_n L_n² R_n²) ≤ 1."""
+
+
+class Module:
+    """One layer (Ψ, M, P, S): a frame, a non-linearity and a pooling operator.
+
+    Parameters
+    ----------
+    frame : frames.Frame
+        The semi-discrete frame Ψ (filters g_λ and output-generating atom χ).
+    nonlinearity : Nonlinearity, default Modulus()
+    pooling : Pooling, default NoPooling() (factor 1)
+    """
+
+    def __init__(self, frame, nonlinearity=None, pooling=None):
+        if not isinstance(frame, _frames.Frame):
+            raise TypeError(f"frame must be a frames.Frame (e.g. frames.morlet(J=2)), got {type(frame).__name__}")
+        nonlinearity = Modulus() if nonlinearity is None else nonlinearity
+        if not isinstance(nonlinearity, Nonlinearity):
+            raise TypeError(f"nonlinearity must be one of scatterx.Modulus/ReLU/Tanh/Sigmoid, got {nonlinearity!r}")
+        pooling = NoPooling() if pooling is None else pooling
+        if not isinstance(pooling, Pooling):
+            raise TypeError(f"pooling must be one of scatterx.Subsample/Average/MaxPool, got {pooling!r}")
+        self.frame = frame
+        self.nonlinearity = nonlinearity
+        self.pooling = pooling.for_ndim(frame.ndim)
+
+    @property
+    def lipschitz(self):
+        """(L, R): the constants of the non-linearity and of the pooling."""
+        return self.nonlinearity.lipschitz, self.pooling.lipschitz
+
+    def to_dict(self):
+        return {"frame": self.frame.to_dict(), "nonlinearity": self.nonlinearity.to_dict(),
+                "pooling": self.pooling.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(_frames.from_dict(d["frame"]), nonlinearity_from_dict(d["nonlinearity"]),
+                   pooling_from_dict(d["pooling"]))
+
+    def __eq__(self, other):
+        return isinstance(other, Module) and self.to_dict() == other.to_dict()
+
+    def __hash__(self):
+        return hash(json.dumps(self.to_dict(), sort_keys=True))
+
+    def __repr__(self):
+        return f"Module({self.frame!r}, {self.nonlinearity!r}, {self.pooling!r})"
+
+
+@dataclass(frozen=True)
+class LayerBounds:
+    """Admissibility numbers of one layer (DESIGN §1)."""
+
+    layer: int
+    A: float
+    B: float
+    L: float
+    R: float
+    S: int
+
+    @property
+    def value(self):
+        """max(B, B L² R²), which must not exceed 1."""
+        return max(self.B, self.B * self.L ** 2 * self.R ** 2)
+
+    @property
+    def admissible(self):
+        return self.value <= 1 + ADMISSIBILITY_RTOL
+
+
+class Network:
+    """A scattering network of any depth: Φ(f) = ⋃_n Φ^n(f), n = 0 … N.
+
+    Parameters
+    ----------
+    modules : sequence of Module
+        Layers 1 … N (``len(modules)`` = N ≥ 1); each its own frame,
+        non-linearity and pooling.
+    shape : tuple of int
+        The input grid (d = len(shape) = every frame's dimension).
+    prune : {None, "frequency-decreasing"}
+        Keep only paths whose filters go to strictly coarser absolute scale
+        (the frame's ``meta['scale']`` plus log2 of the pooling so far), as
+        Kymatio does; None keeps every path.
+    real_input : bool, default True
+        Inputs are real: the symmetrised Littlewood–Paley sum gives the
+        bounds of layers whose input is real; complex inputs are refused.
+    feature_grid : int or tuple, optional
+        Grid of the flat features returned by ``net(x)``: each Φ^n is
+        sub-sampled (after the low-pass) to this grid, which must divide
+        every layer's grid.  Default: the full grid of each layer, so that
+        ``net(x)`` is ``layers(x)`` flattened.
+    """
+
+    def __init__(self, modules, shape, *, prune=None, real_input=True, feature_grid=None):
+        modules = list(modules)
+        if not modules:
+            raise ValueError("modules must hold at least one Module")
+        for i, m in enumerate(modules):
+            if not isinstance(m, Module):
+                raise TypeError(f"modules[{i}] must be a scatterx.Module, got {type(m).__name__}")
+        ndim = modules[0].frame.ndim
+        for i, m in enumerate(modules):
+            if m.frame.ndim != ndim:
+                raise ValueError(f"modules[{i}] has a {m.frame.ndim}-D frame but modules[0] a {ndim}-D one")
+        if prune not in (None, "frequency-decreasing"):
+            raise ValueError(f"prune must be None or 'frequency-decreasing', got {prune!r}")
+        self.modules = modules
+        self.ndim = ndim
+        self.shape = as_shape(shape, ndim, "shape")
+        self.prune = prune
+        self.real_input = bool(real_input)
+        self.grids = [self.shape]
+        for i, m in enumerate(modules):
+            self.grids.append(m.pooling.output_shape(self.grids[-1], name=f"grid of layer {i} (input shape {self.shape})"))
+        for i, g in enumerate(self.grids):
+            modules[min(i, len(modules) - 1)].frame.check_shape(g)
+        if isinstance(feature_grid, int) and not isinstance(feature_grid, bool):
+            feature_grid = (feature_grid,) * ndim
+        self.feature_grid = None if feature_grid is None else as_shape(feature_grid, ndim, "feature_grid")
+        if self.feature_grid is not None:
+            for i, g in enumerate(self.grids):
+                if any(a % b for a, b in zip(g, self.feature_grid)):
+                    raise ValueError(f"feature_grid {self.feature_grid} must divide the grid {g} of layer {i}")
+        self.depth = len(modules)
+        self._plans = {}
+
+    # ------------------------------------------------------------ banks
+    def bank(self, n, dtype=np.float64):
+        """The bank of layer n rendered on its grid (n = N: the output atom's frame)."""
+        return self.modules[min(n, self.depth - 1)].frame.render(self.grids[n], dtype)
+
+    def real_layers(self):
+        """Whether the input of each layer 0 … N is real (so the symmetrised LP sum applies)."""
+        real = [self.real_input]
+        for n, m in enumerate(self.modules):
+            real.append(m.nonlinearity.real_output or m.pooling.real_output
+                        or (real[-1] and self.bank(n).is_real))
+        return real
+
+    def bounds(self):
+        """Per layer n = 0 … N: A_n, B_n, L_n, R_n, S_n (layer N: the output atom, |χ̂|² only)."""
+        out = []
+        real = self.real_layers()
+        for n in range(self.depth + 1):
+            bank = self.bank(n)
+            if n < self.depth:
+                A, B = bank.bounds(symmetric=real[n])
+                L, R = self.modules[n].lipschitz
+                S = self.modules[n].pooling.factor
+            else:
+                lp = np.abs(bank.lowpass.astype(np.complex128)) ** 2
+                if real[n]:
+                    lp = 0.5 * (lp + _frames._frame._reflect(lp))
+                A, B, L, R, S = float(lp.min()), float(lp.max()), 1.0, 1.0, 1
+            out.append(LayerBounds(n, A, B, L, R, S))
+        return out
+
+    def check(self):
+        """Raise NotAdmissibleError naming the first layer with max(B, B L² R²) > 1."""
+        for b in self.bounds():
+            if not b.admissible:
+                what = "output-generating atom of the last layer, max|χ̂|²" if b.layer == self.depth else \
+                    f"max(B, B L² R²) with B={b.B:.6g}, L={b.L:.6g}, R={b.R:.6g}"
+                raise NotAdmissibleError(
+                    f"layer {b.layer} is not admissible: {what} = {b.value:.6g} > 1; "
+                    f"call .admissible() to rescale the filters")
+        return self
+
+    def admissible(self):
+        """A new network whose frames are rescaled so that max(B_n, B_n L_n² R_n²) = 1 exactly."""
+        bounds = self.bounds()
+        modules = []
+        for m, b in zip(self.modules, bounds):
+            modules.append(Module(m.frame.scaled(1.0 / math.sqrt(b.value)), m.nonlinearity, m.pooling))
+        net = Network(modules, self.shape, prune=self.prune, real_input=self.real_input,
+                      feature_grid=self.feature_grid)
+        # The last frame also gives the output atom of layer N, on another grid.
+        last = net.bounds()[-1]
+        if not last.admissible:
+            modules[-1] = Module(modules[-1].frame.scaled(1.0 / math.sqrt(last.value)),
+                                 modules[-1].nonlinearity, modules[-1].pooling)
+            net = Network(modules, self.shape, prune=self.prune, real_input=self.real_input,
+                          feature_grid=self.feature_grid)
+        return net
+
+    # ------------------------------------------------------------ plans
+    def _absolute_scale(self, n, k):
+        return float(self.bank(n).meta[k]["scale"]) + math.log2(math.prod(
+            m.pooling.factor for m in self.modules[:n]))
+
+    def _plans_for(self, decimate_output):
+        key = bool(decimate_output)
+        if key in self._plans:
+            return self._plans[key]
+        real = self.real_layers()
+        plans = []
+        for n in range(self.depth + 1):
+            bank = self.bank(n)
+            out_dec = 1
+            if decimate_output and self.feature_grid is not None:
+                out_dec = self.grids[n][0] // self.feature_grid[0]
+                if any(g // f != out_dec for g, f in zip(self.grids[n], self.feature_grid)):
+                    raise ValueError(f"feature_grid {self.feature_grid} must reduce every axis of the "
+                                     f"grid {self.grids[n]} of layer {n} by the same factor")
+            module = self.modules[n] if n < self.depth else None
+            plan = LayerPlan(
+                bank_at=_bank_getter(bank, with_filters=module is not None),
+                nonlinearity=None if module is None else module.nonlinearity,
+                pooling=NoPooling() if module is None or isinstance(module.pooling, Subsample) else module.pooling,
+                decimation=(lambda lvl, k, S=module.pooling.factor if isinstance(
+                    getattr(module, "pooling", None), Subsample) else 1: S),
+                output_decimation=lambda lvl, d=out_dec: d,
+                keep=self._keeper(n) if (self.prune and 0 < n < self.depth) else None,
+                lowpass_real=bank.lowpass_is_real,
+                filters_real=bank.is_real,
+            )
+            plans.append(plan)
+        self._plans[key] = plans
+        return plans
+
+    def _keeper(self, n):
+        scales = [self._absolute_scale(n, k) for k in range(len(self.bank(n)))]
+        parent = [self._absolute_scale(n - 1, k) for k in range(len(self.bank(n - 1)))]
+        return lambda path, level, k: scales[k] > parent[path[-1]] + 1e-9
+
+    # ------------------------------------------------------------ running
+    def _run(self, x, decimate_output, propagated=None):
+        x, lead, xp = check_input(x, self.shape, "x", allow_complex=not self.real_input)
+        out = propagate(x, self._plans_for(decimate_output), self.ndim, real_input=self.real_input,
+                        propagated=propagated)
+        if propagated is not None:
+            propagated[:] = [xp.reshape(w, lead) for w in propagated]
+        layers = []
+        for n, feats in enumerate(out):
+            paths, arr = assemble(feats, xp)
+            if arr is None:  # every path of this layer was pruned
+                arr = xp.zeros((x.shape[0], 0) + self.grids[n], dtype=x.dtype, device=Backend(x).device)
+            layers.append((paths, xp.reshape(arr, lead + tuple(arr.shape[1:]))))
+        return layers
+
+    def layers(self, x):
+        """Φ^0 … Φ^N: a list of N + 1 arrays (batch, paths_n, *grid_n).
+
+        The sum of squared magnitudes of entry n is |||Φ^n(f)|||²; paths are
+        in lexicographic order of their filter indices (``paths(n)``).
+        """
+        return [arr for _, arr in self._run(x, decimate_output=False)]
+
+    def energy(self, x):
+        """Per-layer energies of ``x``: (feature, propagated), each a list over n = 0 … N.
+
+        feature[n] = |||Φ^n(f)|||² and propagated[n] = W_n(f) = Σ_{|q|=n} ‖U[q]f‖²,
+        arrays of the batch shape.  For Parseval frames, the modulus and no
+        pooling, ‖f‖² = Σ_{n<N} feature[n] + propagated[N] exactly (DESIGN §1.5).
+        """
+        W = []
+        layers = self._run(x, decimate_output=False, propagated=W)
+        xp = _xp_of(layers[0][1])
+        d = self.ndim + 1
+        feats = [xp.sum(xp.abs(a) ** 2, axis=tuple(range(a.ndim - d, a.ndim))) for _, a in layers]
+        return feats, W
+
+    def paths(self, n):
+        """The paths of layer n as tuples of filter indices, in output order."""
+        if not 0 <= n <= self.depth:
+            raise ValueError(f"layer n must be in 0..{self.depth}, got {n}")
+        paths = [()]
+        for i in range(n):
+            K = len(self.bank(i))
+            keep = self._keeper(i) if (self.prune and i > 0) else None
+            paths = [p + (k,) for p in paths for k in range(K) if keep is None or keep(p, None, k)]
+        return paths
+
+    def __call__(self, x):
+        """Flat features (batch, n_features), same library, device and precision as ``x``.
+
+        Complex feature maps contribute their real then imaginary parts.
+        """
+        layers = self._run(x, decimate_output=True)
+        xp = _xp_of(layers[0][1])
+        flat = []
+        for _, arr in layers:
+            lead = tuple(arr.shape[: arr.ndim - self.ndim - 1])
+            parts = [xp.real(arr), xp.imag(arr)] if xp.isdtype(arr.dtype, "complex floating") else [arr]
+            flat += [xp.reshape(p, lead + (-1,)) for p in parts]
+        return xp.concat(flat, axis=-1)
+
+    def feature_grids(self):
+        return [self.feature_grid or g for g in self.grids]
+
+    def get_feature_names(self):
+        """Names of ``net(x)``'s columns: ``L{n}[path](position)`` (+ ``.re``/``.im`` when complex)."""
+        names = []
+        complex_layers = self._complex_layers()
+        for n, grid in enumerate(self.feature_grids()):
+            positions = [",".join(map(str, p)) for p in np.ndindex(*grid)]
+            base = [f"L{n}[{'-'.join(map(str, q))}]({pos})" for q in self.paths(n) for pos in positions]
+            names += [b + ".re" for b in base] + [b + ".im" for b in base] if complex_layers[n] else base
+        return names
+
+    def _complex_layers(self):
+        real = self.real_layers()
+        return [not (real[n] and self.bank(n).lowpass_is_real) for n in range(self.depth + 1)]
+
+    @property
+    def n_features(self):
+        return len(self.get_feature_names())
+
+    # ------------------------------------------------------------ serialisation
+    def to_dict(self):
+        """JSON-safe description; ``Network.from_dict`` round-trips it exactly."""
+        return {"scatterx_network": FORMAT_VERSION, "shape": list(self.shape),
+                "modules": [m.to_dict() for m in self.modules], "prune": self.prune,
+                "real_input": self.real_input,
+                "feature_grid": None if self.feature_grid is None else list(self.feature_grid)}
+
+    @classmethod
+    def from_dict(cls, d):
+        if not isinstance(d, dict) or "modules" not in d or "shape" not in d:
+            raise ValueError("a network description needs 'modules' and 'shape' (see Network.to_dict)")
+        version = d.get("scatterx_network", FORMAT_VERSION)
+        if version > FORMAT_VERSION:
+            raise ValueError(f"network description has format version {version}; this scatterx reads "
+                             f"up to {FORMAT_VERSION}: upgrade scatterx")
+        return cls([Module.from_dict(m) for m in d["modules"]], tuple(d["shape"]), prune=d.get("prune"),
+                   real_input=d.get("real_input", True), feature_grid=d.get("feature_grid"))
+
+    def __eq__(self, other):
+        return isinstance(other, Network) and self.to_dict() == other.to_dict()
+
+    def __repr__(self):
+        mods = ",\n  ".join(map(repr, self.modules))
+        return f"Network([\n  {mods}],\n  shape={self.shape}, prune={self.prune!r})"
+
+
+def _bank_getter(bank, with_filters):
+    def bank_at(level):
+        return bank.lowpass, (bank.filters if with_filters else None)
+    return bank_at
+
+
+def _xp_of(a):
+    import array_api_compat
+    return array_api_compat.array_namespace(a)

@@ -1,0 +1,93 @@
+"""Figures of filter banks, written as PNG files (needs the ``plot`` extra)."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["plot_filters", "plot_littlewood_paley"]
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("plots need matplotlib: pip install 'scatterx[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _centred(a):
+    return np.fft.fftshift(a)
+
+
+def _axes_extent(shape):
+    # frequencies in cycles per sample, fftshifted: [-1/2, 1/2)
+    return [-0.5, 0.5 - 1 / shape[1], 0.5 - 1 / shape[0], -0.5] if len(shape) == 2 else None
+
+
+def plot_filters(bank, path, title=None, max_panels=48):
+    """|ĝ_λ(ω)| of every filter (one panel each, up to ``max_panels``) and |χ̂| first."""
+    plt = _pyplot()
+    responses = [bank.lowpass] + list(bank.filters[:max_panels])
+    labels = ["χ (low-pass)"] + [_label(m) for m in bank.meta[:max_panels]]
+    if bank.ndim == 1:
+        fig, ax = plt.subplots(figsize=(9, 3.5))
+        f = np.fft.fftshift(np.fft.fftfreq(bank.shape[0]))
+        for r, lab in zip(responses, labels):
+            ax.plot(f, _centred(np.abs(r)), lw=0.8, label=lab if len(responses) <= 12 else None)
+        ax.set_xlabel("frequency (cycles/sample)")
+        ax.set_ylabel("|ĝ(ω)|")
+    else:
+        cols = min(8, len(responses))
+        rows = math.ceil(len(responses) / cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.7 * rows + 0.4), squeeze=False)
+        vmax = max(float(np.abs(r).max()) for r in responses)
+        for ax, r, lab in zip(axes.flat, responses, labels):
+            ax.imshow(_centred(np.abs(r)), cmap="magma", vmin=0, vmax=vmax, extent=_axes_extent(bank.shape))
+            ax.set_title(lab, fontsize=7)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        for ax in list(axes.flat)[len(responses):]:
+            ax.axis("off")
+    fig.suptitle(title or f"{bank.frame!r}: |ĝ| on the {bank.shape} grid", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_littlewood_paley(bank, path, title=None, symmetric=True):
+    """The (symmetrised) Littlewood–Paley sum with its frame bounds (A, B) in the title."""
+    plt = _pyplot()
+    lp = bank.littlewood_paley(symmetric=symmetric)
+    A, B = float(lp.min()), float(lp.max())
+    kind = "symmetrised LP sum ½(LP(ω)+LP(−ω))" if symmetric else "LP sum"
+    fig, ax = plt.subplots(figsize=(5.2, 4.2) if bank.ndim == 2 else (8, 3.2))
+    if bank.ndim == 1:
+        f = np.fft.fftshift(np.fft.fftfreq(bank.shape[0]))
+        ax.plot(f, _centred(lp), lw=1)
+        ax.axhline(A, ls="--", c="grey", lw=0.7)
+        ax.axhline(B, ls="--", c="grey", lw=0.7)
+        ax.set_xlabel("frequency (cycles/sample)")
+    else:
+        im = ax.imshow(_centred(lp), cmap="viridis", extent=_axes_extent(bank.shape))
+        fig.colorbar(im, ax=ax)
+        ax.set_xlabel("ω₂ (cycles/sample)")
+        ax.set_ylabel("ω₁ (cycles/sample)")
+    ax.set_title(title or f"{kind}\nA = {A:.4g}, B = {B:.4g}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def _label(meta):
+    if "theta" in meta:
+        return f"j={meta['j']}, θ={meta['theta']}"
+    if "j" in meta:
+        return f"j={meta['j']}, ξ={meta.get('xi', float('nan')):.3g}"
+    return f"scale {meta.get('scale', '?')}"

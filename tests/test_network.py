@@ -1,0 +1,199 @@
+"""The generic network against the theory's exact statements (DESIGN §1)."""
+import json
+
+import numpy as np
+import pytest
+
+import frames
+import scatterx as sx
+
+from conftest import DTYPES, RTOL, requires_torch, torch
+
+NONLINEARITIES = [sx.Modulus(), sx.ReLU(), sx.Tanh(), sx.Sigmoid()]
+POOLINGS = [sx.NoPooling(), sx.Subsample(2), sx.Average(2), sx.MaxPool(2)]
+
+
+def two_layer(M=sx.Modulus(), P=sx.Subsample(2), shape=(32, 32), frame=None, **kw):
+    frame = frame or frames.morlet(J=2, L=4)
+    return sx.Network([sx.Module(frame, M, P)] * 2, shape=shape, **kw)
+
+
+def energy(maps):
+    return sum(np.sum(np.abs(m) ** 2, axis=tuple(range(1, m.ndim))) for m in maps)
+
+
+@pytest.mark.parametrize("P", POOLINGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("M", NONLINEARITIES, ids=lambda m: m.name)
+def test_nonexpansive_for_every_nonlinearity_and_pooling(M, P, rng):
+    net = two_layer(M, P).admissible()
+    net.check()
+    f = rng.standard_normal((6, 32, 32))
+    h = f + rng.standard_normal((6, 32, 32)) * np.array([1e-3, 1e-2, 0.1, 1, 3, 10])[:, None, None]
+    diff = [a - b for a, b in zip(net.layers(f), net.layers(h))]
+    ratio = np.sqrt(energy(diff) / np.sum((f - h) ** 2, axis=(1, 2)))
+    assert ratio.max() <= 1 + 1e-12, ratio
+    # and |||Φ(f)||| ≤ ‖f‖ (h = 0 in the statement above, since Φ(0) = 0)
+    assert np.all(energy(net.layers(f)) <= np.sum(f ** 2, axis=(1, 2)) * (1 + 1e-12))
+
+
+def test_nonexpansiveness_can_fail_when_not_admissible(rng):
+    net = two_layer().admissible()
+    loud = sx.Network([sx.Module(m.frame.scaled(3.0), m.nonlinearity, m.pooling) for m in net.modules],
+                      shape=net.shape)
+    with pytest.raises(sx.NotAdmissibleError, match=r"layer 0 is not admissible: max\(B, B L² R²\)"):
+        loud.check()
+    f = rng.standard_normal((4, 32, 32))
+    assert np.all(energy(loud.layers(f)) > np.sum(f ** 2, axis=(1, 2)))
+
+
+@pytest.mark.parametrize("P", POOLINGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("M", NONLINEARITIES, ids=lambda m: m.name)
+def test_shift_by_pooling_product_is_exact(M, P, rng):
+    net = two_layer(M, P, prune="frequency-decreasing")
+    f = rng.standard_normal((2, 32, 32))
+    t = (4, -8)  # multiples of S_1 S_2 = 4
+    maps, shifted = net.layers(f), net.layers(np.roll(f, t, axis=(1, 2)))
+    for n, (a, b) in enumerate(zip(maps, shifted)):
+        s = np.prod([m.pooling.factor for m in net.modules[:n]])
+        np.testing.assert_allclose(b, np.roll(a, (t[0] // s, t[1] // s), axis=(-2, -1)),
+                                   atol=1e-12 * np.abs(a).max())
+
+
+def test_parseval_energy_identity_on_a_tight_bank(rng):
+    # ‖f‖² = Σ_{n<N} |||Φ^n f|||² + W_N f with Parseval frames, the modulus and no pooling.
+    tight = frames.morlet(J=3, L=4, tight=True)
+    net = sx.Network([sx.Module(tight)] * 3, shape=(32, 24))
+    f = rng.standard_normal((3, 32, 24))
+    feats, W = net.energy(f)
+    total = sum(feats[:3]) + W[3]
+    np.testing.assert_allclose(total, np.sum(f ** 2, axis=(1, 2)), rtol=1e-12)
+    np.testing.assert_allclose(W[0], np.sum(f ** 2, axis=(1, 2)), rtol=1e-12)
+    assert np.all(np.diff(np.stack(W), axis=0) <= 1e-9)  # propagated energy decreases
+
+
+def test_layers_layout_and_energy_match_flat_features(rng):
+    net = two_layer(shape=(32, 16))
+    f = rng.standard_normal((5, 32, 16))
+    maps = net.layers(f)
+    assert [m.shape for m in maps] == [(5, 1, 32, 16), (5, 8, 16, 8), (5, 64, 8, 4)]
+    flat = net(f)
+    assert flat.shape == (5, net.n_features) == (5, len(net.get_feature_names()))
+    np.testing.assert_allclose(np.sum(flat ** 2, axis=1), energy(maps), rtol=1e-12)
+    assert net.get_feature_names()[32 * 16] == "L1[0](0,0)"
+
+
+def test_feature_grid_subsamples_the_lowpass_outputs(rng):
+    net = two_layer(feature_grid=(4, 4))
+    f = rng.standard_normal((2, 32, 32))
+    maps = net.layers(f)
+    flat = net(f)
+    expect = np.concatenate([m[..., :: m.shape[-2] // 4, :: m.shape[-1] // 4].reshape(2, -1) for m in maps], 1)
+    np.testing.assert_allclose(flat, expect, atol=1e-12)
+    assert net.get_feature_names()[-1] == "L2[7-7](3,3)"
+
+
+def test_frequency_decreasing_pruning_counts_absolute_scale():
+    net = two_layer(prune="frequency-decreasing", frame=frames.morlet(J=3, L=2))
+    # layer-2 frames live on a grid halved by S_1 = 2: scale j there is j + 1 overall.
+    # parents j1 = 0, 1, 2 (2 angles each) keep children with j2 + 1 > j1: 3, 2, 1 scales of 2 angles.
+    assert len(net.paths(2)) == 2 * 6 + 2 * 4 + 2 * 2
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dtype_policy(dtype, rng):
+    net = two_layer()
+    f = rng.standard_normal((2, 32, 32))
+    out = net(f.astype(dtype))
+    assert out.dtype == dtype
+    np.testing.assert_allclose(out, net(f), rtol=0, atol=RTOL[dtype] * np.abs(net(f)).max())
+    ints = net(np.round(f * 100).astype(np.int32))
+    assert ints.dtype == np.float64
+    np.testing.assert_allclose(ints, net(np.round(f * 100)), rtol=1e-14)
+
+
+def test_complex_input_network(rng):
+    net = two_layer(sx.ReLU(), sx.Average(2), real_input=False).admissible()
+    z = rng.standard_normal((2, 32, 32)) + 1j * rng.standard_normal((2, 32, 32))
+    out = net(z)
+    assert out.dtype == np.float64 and out.shape[1] == net.n_features  # re and im parts
+    assert net.get_feature_names()[0].endswith(".re")
+    with pytest.raises(TypeError, match="complex dtype.*real_input=False"):
+        two_layer()(z)
+
+
+def test_round_trip_through_json_is_exact(rng):
+    net = sx.Network([sx.Module(frames.morlet(J=2, L=6), sx.Tanh(), sx.Average(2)),
+                      sx.Module(frames.morlet(J=1, L=3), sx.Sigmoid(), sx.MaxPool(2))],
+                     shape=(32, 32), prune="frequency-decreasing", feature_grid=4).admissible()
+    again = sx.Network.from_dict(json.loads(json.dumps(net.to_dict())))
+    assert again == net and again.to_dict() == net.to_dict()
+    f = rng.standard_normal((1, 32, 32))
+    np.testing.assert_array_equal(again(f), net(f))
+    with pytest.raises(ValueError, match="format version 99"):
+        sx.Network.from_dict({**net.to_dict(), "scatterx_network": 99})
+
+
+def test_leading_axes_are_kept(rng):
+    net = two_layer(shape=(16, 16))
+    f = rng.standard_normal((2, 3, 16, 16))
+    np.testing.assert_allclose(net(f).reshape(6, -1), net(f.reshape(6, 16, 16)), rtol=1e-13)
+    assert net(f[0, 0]).shape == (net.n_features,)
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize("bad, err, match", [
+    (np.full((2, 32, 32), np.nan), ValueError, "x holds NaN or Inf"),
+    (np.full((2, 32, 32), np.inf), ValueError, "x holds NaN or Inf"),
+    (np.zeros((2, 32, 31)), ValueError, r"x must have shape \(\.\.\., 32, 32\).*got \(2, 32, 31\)"),
+    (np.zeros((0, 32, 32)), ValueError, "empty batch"),
+    (np.zeros((2, 32, 32), np.float16), TypeError, "float32 or float64"),
+    ("not an array", ValueError, "x must have shape"),
+])
+def test_bad_input_is_named(bad, err, match):
+    with pytest.raises(err, match=match):
+        two_layer()(bad)
+
+
+def test_bad_networks_are_named():
+    with pytest.raises(ValueError, match=r"does not divide by the pooling factor S=3"):
+        two_layer(P=sx.Subsample(3))
+    with pytest.raises(ValueError, match="J=3"):
+        sx.Network([sx.Module(frames.morlet(J=3, L=4), pooling=sx.Subsample(2))] * 2, shape=(8, 8))
+    with pytest.raises(TypeError, match="frame must be a frames.Frame"):
+        sx.Module("morlet")
+    with pytest.raises(ValueError, match="at least one Module"):
+        sx.Network([], shape=(8, 8))
+    with pytest.raises(ValueError, match="prune must be"):
+        two_layer(prune="yes")
+
+
+# ---------------------------------------------------------------- torch
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_numpy_and_torch_agree(dtype, rng):
+    net = two_layer(sx.ReLU(), sx.MaxPool(2), prune="frequency-decreasing").admissible()
+    f = rng.standard_normal((3, 32, 32)).astype(dtype)
+    out = net(torch.from_numpy(f))
+    assert isinstance(out, torch.Tensor) and out.dtype == torch.from_numpy(f).dtype
+    ref = net(f)
+    np.testing.assert_allclose(out.numpy(), ref, atol=RTOL[dtype] * np.abs(ref).max())
+
+
+@requires_torch
+def test_gradcheck_through_the_torch_path():
+    net = sx.Network([sx.Module(frames.morlet(J=1, L=2), sx.Modulus(), sx.Average(2)),
+                      sx.Module(frames.morlet(J=1, L=2), sx.Tanh(), sx.Subsample(2))], shape=(8, 8))
+    x = torch.randn(1, 8, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(0),
+                    requires_grad=True)
+    assert torch.autograd.gradcheck(net, (x,), eps=1e-6, atol=1e-6)
+
+
+@requires_torch
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(), reason="no CUDA device")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cuda_matches_cpu(dtype, rng):
+    net = two_layer(prune="frequency-decreasing").admissible()
+    f = torch.from_numpy(rng.standard_normal((4, 32, 32)).astype(dtype))
+    out = net(f.cuda())
+    assert out.is_cuda
+    np.testing.assert_allclose(out.cpu().numpy(), net(f).numpy(), atol=RTOL[dtype] * float(net(f).abs().max()))
