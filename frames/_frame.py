@@ -20,6 +20,8 @@ import numpy as np
 __all__ = ["Frame", "FilterBank", "littlewood_paley", "frame_bounds", "register", "from_dict", "FAMILIES"]
 
 FAMILIES: dict[str, type] = {}
+# tight() divides by √LP: below this fraction of B the LP sum is rounding noise, not a frame.
+TIGHT_MIN_A = 1e-12
 
 
 def register(cls):
@@ -166,12 +168,12 @@ class FilterBank:
     def tight(self, symmetric=False):
         """The Parseval version: every response divided by √LP, so LP ≡ 1.
 
-        Requires a frame (A > 0); with ``symmetric=True`` the symmetrised LP
+        Requires a frame (A > 1e-12 B, i.e. A above rounding noise); with ``symmetric=True`` the symmetrised LP
         sum (real inputs) becomes 1 instead.
         """
         lp = self.littlewood_paley(symmetric=symmetric)
-        A = float(lp.min())
-        if not A > 0:
+        A, B = float(lp.min()), float(lp.max())
+        if not A > TIGHT_MIN_A * B:
             raise ValueError(
                 f"tight() needs a frame (lower bound A > 0); this bank has A = {A:.3g} "
                 f"({'symmetrised ' if symmetric else ''}LP sum vanishes somewhere on the {self.shape} grid)")

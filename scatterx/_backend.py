@@ -47,6 +47,15 @@ class Backend:
             return self._fft.ifftn(x, dim=axes)
         return self._fft.ifftn(x, axes=axes, workers=_WORKERS)
 
+    def multiply(self, spectrum, response):
+        """spectrum × response, broadcasting; a real response is applied without
+        first being promoted to complex (torch would copy and do complex products)."""
+        if self.is_torch and not response.is_complex() and spectrum.is_complex():
+            import torch
+
+            return torch.view_as_complex(torch.view_as_real(spectrum) * response[..., None])
+        return spectrum * response
+
     def asarray(self, a, dtype=None):
         """A NumPy array (a filter) as an array of this library on the input's device."""
         if self.is_torch:

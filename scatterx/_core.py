@@ -12,7 +12,7 @@ For each level present in a layer, the core
    periodise the spectrum by the plan's output decimation (= subsample the
    output in space), inverse DFT;
 3. builds the next layer's paths for every (parent, filter) pair the plan
-   keeps, batched over pairs: multiply by ĝ_λ, periodise by the decimation of
+   keeps, batched in dense blocks of parents × filters: multiply by ĝ_λ, periodise by the decimation of
    λ (sub-sampling before a pointwise M is exact, and cheaper after the
    product), inverse DFT, non-linearity M, pooling P.
 
@@ -22,6 +22,7 @@ filling in the plans; the arithmetic below is shared.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -57,7 +58,7 @@ class LayerPlan:
     lowpass_real: bool = True
     filters_real: bool = False
     _device_cache: dict = field(default_factory=dict, repr=False)
-    _pairs_cache: dict = field(default_factory=dict, repr=False)
+    _blocks_cache: dict = field(default_factory=dict, repr=False)
 
     def arrays_at(self, level, be: Backend, real_dtype):
         """The bank at ``level`` as arrays of the input's library, device and precision."""
@@ -72,22 +73,33 @@ class LayerPlan:
             self._device_cache[key] = hit
         return hit
 
-    def pairs_at(self, level, paths, be: Backend, n_filters):
-        """Kept (parent, filter) pairs grouped by decimation: {dec: (p_idx, k_idx, child paths)}."""
+    def blocks_at(self, level, paths, be: Backend, n_filters):
+        """The kept (parent, filter) pairs as dense blocks [(dec, parents, filters, child paths)].
+
+        Parents that keep the same filters with the same decimation form one
+        block, computed as one broadcast product (parents × filters): a
+        handful of blocks per layer (one per scale for frequency-decreasing
+        paths), never a loop per filter.  ``parents`` is a slice when
+        contiguous, so the parents' spectra are not copied.
+        """
         key = (level, tuple(paths), str(be.device), be.is_torch)
-        hit = self._pairs_cache.get(key)
+        hit = self._blocks_cache.get(key)
         if hit is None:
             groups = {}
             for p, path in enumerate(paths):
+                by_dec = {}
                 for k in range(n_filters):
                     if self.keep is None or self.keep(path, level, k):
-                        g = groups.setdefault(int(self.decimation(level, k)), ([], [], []))
-                        g[0].append(p)
-                        g[1].append(k)
-                        g[2].append(path + (k,))
-            hit = {dec: (be.asarray(np.array(p, dtype=np.int64)), be.asarray(np.array(k, dtype=np.int64)), new)
-                   for dec, (p, k, new) in groups.items()}
-            self._pairs_cache[key] = hit
+                        by_dec.setdefault(int(self.decimation(level, k)), []).append(k)
+                for dec, ks in by_dec.items():
+                    groups.setdefault((dec, tuple(ks)), []).append(p)
+            hit = []
+            for (dec, ks), ps in groups.items():
+                parents = slice(ps[0], ps[-1] + 1) if ps == list(range(ps[0], ps[-1] + 1)) else \
+                    be.asarray(np.array(ps, dtype=np.int64))
+                hit.append((dec, parents, be.asarray(np.array(ks, dtype=np.int64)),
+                            [paths[p] + (k,) for p in ps for k in ks]))
+            self._blocks_cache[key] = hit
         return hit
 
 
@@ -98,15 +110,46 @@ def periodize(xp, y, factor, ndim):
     """
     if factor == 1:
         return y
-    lead = tuple(y.shape[: y.ndim - ndim])
-    new = list(lead)
-    for n in y.shape[y.ndim - ndim:]:
-        new += [factor, n // factor]
-    axes = tuple(len(lead) + 2 * i for i in range(ndim))
-    return xp.mean(xp.reshape(y, tuple(new)), axis=axes)
+    # One axis at a time: summing f contiguous blocks is far faster than a
+    # strided multi-axis mean.
+    for axis in range(y.ndim - ndim, y.ndim):
+        shape = tuple(y.shape)
+        y = xp.sum(xp.reshape(y, shape[:axis] + (factor, shape[axis] // factor) + shape[axis + 1:]), axis=axis)
+    return y / factor ** ndim
+
+
+# Bytes of the largest intermediate (batch chunk × filters × grid) per chunk:
+# cache-sized on a CPU, where one huge product is slower than several small
+# ones (DESIGN §5), large on a GPU.
+CHUNK_BYTES = {"cpu": 8 << 20, "cuda": 1 << 30}
+
+
+def chunk_size(x, plans, ndim, be):
+    lowpass, filters = plans[0].arrays_at(1, be, np.float32)
+    per_item = (1 + (0 if filters is None else filters.shape[0])) * math.prod(x.shape[1:]) * 16
+    target = CHUNK_BYTES["cuda" if "cuda" in str(be.device) else "cpu"]
+    return max(1, target // per_item)
 
 
 def propagate(x, plans, ndim, *, real_input=True, propagated=None):
+    """Run the network described by ``plans`` on ``x``, in batch chunks; see :func:`propagate_batch`."""
+    be = Backend(x)
+    chunk = chunk_size(x, plans, ndim, be)
+    if x.shape[0] <= chunk:
+        return propagate_batch(x, plans, ndim, real_input=real_input, propagated=propagated)
+    xp = be.xp
+    parts, energies = [], []
+    for i in range(0, x.shape[0], chunk):
+        W = [] if propagated is not None else None
+        parts.append(propagate_batch(x[i:i + chunk], plans, ndim, real_input=real_input, propagated=W))
+        energies.append(W)
+    if propagated is not None:
+        propagated.extend(xp.concat([w[n] for w in energies], axis=0) for n in range(len(energies[0])))
+    return [[(paths, level, xp.concat([part[n][g][2] for part in parts], axis=0))
+             for g, (paths, level, _) in enumerate(layer)] for n, layer in enumerate(parts[0])]
+
+
+def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None):
     """Run the network described by ``plans`` on ``x`` of shape (B, *grid).
 
     ``plans`` has one entry per feature layer Φ^0 … Φ^N; the last one only
@@ -129,14 +172,16 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None):
         for level, (paths, U, is_real) in groups.items():
             lowpass, filters = plan.arrays_at(level, be, real_dtype)
             Uh = be.fftn(U, ndim)
-            phi = be.ifftn(periodize(xp, Uh * lowpass, plan.output_decimation(level), ndim), ndim)
+            phi = be.ifftn(periodize(xp, be.multiply(Uh, lowpass), plan.output_decimation(level), ndim), ndim)
             if is_real and plan.lowpass_real:
                 phi = xp.real(phi)
             feats.append((paths, level * plan.output_decimation(level), phi))
             if last:
                 continue
-            for dec, (p_idx, k_idx, new_paths) in plan.pairs_at(level, paths, be, filters.shape[0]).items():
-                Y = xp.take(Uh, p_idx, axis=1) * xp.take(filters, k_idx, axis=0)
+            for dec, parents, ks, new_paths in plan.blocks_at(level, paths, be, filters.shape[0]):
+                Up = Uh[:, parents] if isinstance(parents, slice) else xp.take(Uh, parents, axis=1)
+                Y = be.multiply(xp.expand_dims(Up, axis=2), xp.take(filters, ks, axis=0))
+                Y = xp.reshape(Y, (Y.shape[0], len(new_paths)) + tuple(Y.shape[3:]))
                 V = be.ifftn(periodize(xp, Y, dec, ndim), ndim)
                 if is_real and plan.filters_real:
                     V = xp.real(V)

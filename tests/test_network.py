@@ -197,3 +197,17 @@ def test_cuda_matches_cpu(dtype, rng):
     out = net(f.cuda())
     assert out.is_cuda
     np.testing.assert_allclose(out.cpu().numpy(), net(f).numpy(), atol=RTOL[dtype] * float(net(f).abs().max()))
+
+
+def test_batch_chunking_changes_nothing(rng, monkeypatch):
+    from scatterx import _core
+
+    net = two_layer(sx.Tanh(), sx.Average(2), prune="frequency-decreasing")
+    f = rng.standard_normal((7, 32, 32))
+    whole, (feats, W) = net.layers(f), net.energy(f)
+    monkeypatch.setitem(_core.CHUNK_BYTES, "cpu", 1)  # one image per chunk
+    for a, b in zip(net.layers(f), whole):
+        np.testing.assert_array_equal(a, b)
+    feats2, W2 = net.energy(f)
+    np.testing.assert_allclose(np.stack(W2), np.stack(W), rtol=1e-14)
+    np.testing.assert_allclose(np.stack(feats2), np.stack(feats), rtol=1e-14)
