@@ -54,10 +54,7 @@ def plot_filters(bank, path, title=None, max_panels=48):
         for ax in list(axes.flat)[len(responses):]:
             ax.axis("off")
     fig.suptitle(title or f"{bank.frame!r}: |ĝ| on the {bank.shape} grid", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return _save(plt, fig, path)
 
 
 def plot_littlewood_paley(bank, path, title=None, symmetric=True):
@@ -79,6 +76,10 @@ def plot_littlewood_paley(bank, path, title=None, symmetric=True):
         ax.set_xlabel("ω₂ (cycles/sample)")
         ax.set_ylabel("ω₁ (cycles/sample)")
     ax.set_title(title or f"{kind}\nA = {A:.4g}, B = {B:.4g}", fontsize=9)
+    return _save(plt, fig, path)
+
+
+def _save(plt, fig, path):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

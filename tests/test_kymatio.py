@@ -169,3 +169,16 @@ def test_backend_mismatch_is_named():
         sx.Scattering2D(2, (32, 32), backend="numpy")(torch.zeros(1, 32, 32))
     with pytest.raises(TypeError, match="backend='torch' expects a torch.Tensor"):
         sx.Scattering1D(3, 64, backend="torch")(np.zeros((1, 64)))
+
+
+@requires_torch
+@pytest.mark.skipif(torch is None or not torch.cuda.is_available(), reason="no CUDA device")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_frontends_on_cuda_match_kymatio(dtype, rng):
+    x = rng.standard_normal((4, 32, 32))
+    ours = sx.Scattering2D(2, (32, 32))(torch.from_numpy(x.astype(dtype)).cuda())
+    assert ours.is_cuda
+    assert rel_err(ours.cpu().numpy(), kymatio_numpy.Scattering2D(2, (32, 32))(x)) <= TOL[dtype]
+    y = rng.standard_normal((2, 1024))
+    ours = sx.Scattering1D(5, 1024, Q=4)(torch.from_numpy(y.astype(dtype)).cuda())
+    assert rel_err(ours.cpu().numpy(), kymatio_numpy.Scattering1D(5, 1024, Q=4)(y)) <= TOL[dtype]

@@ -211,3 +211,19 @@ def test_batch_chunking_changes_nothing(rng, monkeypatch):
     feats2, W2 = net.energy(f)
     np.testing.assert_allclose(np.stack(W2), np.stack(W), rtol=1e-14)
     np.testing.assert_allclose(np.stack(feats2), np.stack(feats), rtol=1e-14)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), t0=st.integers(-4, 4), t1=st.integers(-4, 4),
+       M=st.sampled_from(NONLINEARITIES), P=st.sampled_from(POOLINGS[1:]))
+def test_shift_covariance_and_nonexpansiveness_hold_for_any_draw(seed, t0, t1, M, P):
+    net = two_layer(M, P, shape=(16, 16)).admissible()
+    r = np.random.default_rng(seed)
+    f, h = r.standard_normal((2, 1, 16, 16)) * r.uniform(0.01, 100)
+    a, b = net.layers(f), net.layers(np.roll(f, (4 * t0, 4 * t1), axis=(1, 2)))
+    np.testing.assert_allclose(b[2], np.roll(a[2], (t0, t1), axis=(-2, -1)), atol=1e-12 * np.abs(a[2]).max())
+    diff = sum(np.sum(np.abs(x - y) ** 2) for x, y in zip(a, net.layers(h)))
+    assert diff <= np.sum((f - h) ** 2) * (1 + 1e-12)
