@@ -125,7 +125,7 @@ CHUNK_BYTES = {"cpu": 8 << 20, "cuda": 1 << 30}
 
 
 def chunk_size(x, plans, ndim, be):
-    lowpass, filters = plans[0].arrays_at(1, be, np.float32)
+    filters = plans[0].bank_at(1)[1]
     per_item = (1 + (0 if filters is None else filters.shape[0])) * math.prod(x.shape[1:]) * 16
     target = CHUNK_BYTES["cuda" if "cuda" in str(be.device) else "cpu"]
     return max(1, target // per_item)
@@ -167,8 +167,10 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None):
         feats, children = [], {}
         last = n == len(plans) - 1
         if propagated is not None:
-            propagated.append(sum(xp.sum(xp.abs(U) ** 2, axis=tuple(range(1, U.ndim)))
-                                  for _, U, _ in groups.values()))
+            propagated.append(sum((xp.sum(xp.abs(U) ** 2, axis=tuple(range(1, U.ndim)))
+                                   for _, U, _ in groups.values()),
+                                  xp.zeros(x.shape[0], dtype=xp.real(x).dtype,
+                                           device=be.device)))
         for level, (paths, U, is_real) in groups.items():
             lowpass, filters = plan.arrays_at(level, be, real_dtype)
             Uh = be.fftn(U, ndim)

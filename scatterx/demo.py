@@ -51,11 +51,12 @@ def networks():
     }
 
 
-def extract(transform, x, batch=256, desc=""):
+def extract(transform, x, batch=256, desc=None):
     from tqdm.auto import tqdm
 
     out = []
-    for i in tqdm(range(0, len(x), batch), desc=desc, unit="batch", leave=False, file=sys.stderr):
+    for i in tqdm(range(0, len(x), batch), desc=desc, unit="batch", leave=False, file=sys.stderr,
+                  disable=desc is None):
         out.append(np.asarray(transform(x[i:i + batch])).reshape(len(x[i:i + batch]), -1))
     return np.concatenate(out)
 
@@ -97,7 +98,7 @@ def main(argv=None):
 
     x, y = load_digits_on_grid()
     tr, te = train_test_split(np.arange(len(x)), test_size=0.25, stratify=y, random_state=args.seed)
-    rows = [{"features": "pixels", "accuracy": classify(x[tr].reshape(len(tr), -1), y[tr],
+    rows = [{"extractor": "pixels", "accuracy": classify(x[tr].reshape(len(tr), -1), y[tr],
                                                        x[te].reshape(len(te), -1), y[te], args.seed),
              "n_features": int(np.prod(GRID)), "extract_s": 0.0, "max_B": None}]
     for name, transform in networks().items():
@@ -106,14 +107,14 @@ def main(argv=None):
         feats = extract(transform, x, desc=name)
         seconds = time.perf_counter() - t0
         bounds = transform.bounds() if isinstance(transform, sx.Network) else None
-        rows.append({"features": name, "accuracy": classify(feats[tr], y[tr], feats[te], y[te], args.seed),
+        rows.append({"extractor": name, "accuracy": classify(feats[tr], y[tr], feats[te], y[te], args.seed),
                      "n_features": int(feats.shape[1]), "extract_s": seconds,
                      "max_B": None if bounds is None else max(b.value for b in bounds)})
-    table = ["| features | test accuracy | features | extraction (s, 1797 images) | max(B, BL²R²) |",
+    table = ["| extractor | test accuracy | features | extraction (s, 1797 images) | max(B, BL²R²) |",
              "|---|---|---|---|---|"]
     for r in rows:
         adm = "—" if r["max_B"] is None else f"{r['max_B']:.3f}"
-        table.append(f"| {r['features']} | {r['accuracy']:.4f} | {r['n_features']} | {r['extract_s']:.2f} | {adm} |")
+        table.append(f"| {r['extractor']} | {r['accuracy']:.4f} | {r['n_features']} | {r['extract_s']:.2f} | {adm} |")
     header = (f"scikit-learn digits on a 16×16 grid, {len(tr)} train / {len(te)} test images, "
               f"standardised logistic regression (C=0.1); {platform.machine()}, Python "
               f"{platform.python_version()}, NumPy {np.__version__}, scatterx {sx.__version__}")
