@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["plot_filters", "plot_littlewood_paley"]
+__all__ = ["plot_filters", "plot_littlewood_paley", "plot_filters_space"]
 
 
 def _pyplot():
@@ -22,6 +22,11 @@ def _pyplot():
 
 def _centred(a):
     return np.fft.fftshift(a)
+
+
+def _plane(a):
+    """A 3-D response's plane ω₃ = 0 (the figures are 2-D); 1-D/2-D unchanged."""
+    return a[..., 0] if a.ndim == 3 else a
 
 
 def _axes_extent(shape):
@@ -47,13 +52,15 @@ def plot_filters(bank, path, title=None, max_panels=48):
         fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.7 * rows + 0.4), squeeze=False)
         vmax = max(float(np.abs(r).max()) for r in responses)
         for ax, r, lab in zip(axes.flat, responses, labels):
-            ax.imshow(_centred(np.abs(r)), cmap="magma", vmin=0, vmax=vmax, extent=_axes_extent(bank.shape))
+            ax.imshow(_centred(np.abs(_plane(r))), cmap="magma", vmin=0, vmax=vmax,
+                      extent=_axes_extent(bank.shape[:2]))
             ax.set_title(lab, fontsize=7)
             ax.set_xticks([])
             ax.set_yticks([])
         for ax in list(axes.flat)[len(responses):]:
             ax.axis("off")
-    fig.suptitle(title or f"{bank.frame!r}: |ĝ| on the {bank.shape} grid", fontsize=9)
+    plane = ", plane ω₃ = 0" if bank.ndim == 3 else ""
+    fig.suptitle(title or f"{bank.frame!r}: |ĝ| on the {bank.shape} grid{plane}", fontsize=9)
     return _save(plt, fig, path)
 
 
@@ -71,11 +78,50 @@ def plot_littlewood_paley(bank, path, title=None, symmetric=True):
         ax.axhline(B, ls="--", c="grey", lw=0.7)
         ax.set_xlabel("frequency (cycles/sample)")
     else:
-        im = ax.imshow(_centred(lp), cmap="viridis", extent=_axes_extent(bank.shape))
+        im = ax.imshow(_centred(_plane(lp)), cmap="viridis", extent=_axes_extent(bank.shape[:2]))
         fig.colorbar(im, ax=ax)
         ax.set_xlabel("ω₂ (cycles/sample)")
         ax.set_ylabel("ω₁ (cycles/sample)")
     ax.set_title(title or f"{kind}\nA = {A:.4g}, B = {B:.4g}", fontsize=9)
+    return _save(plt, fig, path)
+
+
+def plot_filters_space(bank, path, title=None, max_panels=48, crop=None):
+    """The filters in space: real part of g_λ (centred at the origin), one panel each.
+
+    ``crop`` keeps a centred window of that many samples per axis (default: a
+    quarter of the grid, at least 16) so that short filters stay visible.
+    """
+    plt = _pyplot()
+    responses = [bank.lowpass] + list(bank.filters[:max_panels])
+    labels = ["χ (low-pass)"] + [_label(m) for m in bank.meta[:max_panels]]
+    spatial = [np.fft.fftshift(np.fft.ifftn(r)) for r in responses]
+    crop = crop or max(16, min(bank.shape) // 4)
+    window = tuple(slice(max(0, n // 2 - crop // 2), n // 2 + crop // 2 + 1) for n in bank.shape)
+    if bank.ndim == 1:
+        fig, ax = plt.subplots(figsize=(9, 3.5))
+        t = np.arange(bank.shape[0])[window[0]] - bank.shape[0] // 2
+        for g, lab in zip(spatial, labels):
+            ax.plot(t, g[window].real, lw=0.8, label=lab if len(spatial) <= 12 else None)
+        ax.set_xlabel("sample")
+        ax.set_ylabel("Re g")
+    else:
+        if bank.ndim == 3:  # the central slice
+            spatial = [g[:, :, g.shape[2] // 2] for g in spatial]
+            window = window[:2]
+        cols = min(8, len(spatial))
+        rows = math.ceil(len(spatial) / cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.7 * rows + 0.4), squeeze=False)
+        for ax, g, lab in zip(axes.flat, spatial, labels):
+            v = g[window].real
+            lim = float(np.abs(v).max()) or 1.0
+            ax.imshow(v, cmap="RdBu_r", vmin=-lim, vmax=lim)
+            ax.set_title(lab, fontsize=7)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        for ax in list(axes.flat)[len(spatial):]:
+            ax.axis("off")
+    fig.suptitle(title or f"{bank.frame!r}: Re g in space (centred crop)", fontsize=9)
     return _save(plt, fig, path)
 
 
