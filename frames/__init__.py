@@ -1,6 +1,18 @@
-"""Frame families: recipes that render filter banks on any DFT grid."""
-from ._frame import Frame, FilterBank, littlewood_paley, frame_bounds, from_dict, FAMILIES
-from .morlet import morlet, Morlet
+"""Frame families: recipes that render filter banks on any DFT grid.
+
+Every family is a :class:`Frame`; ``frame.render(shape)`` gives a
+:class:`FilterBank` (low-pass χ̂, filters ĝ_λ, their Littlewood–Paley sum and
+frame bounds).  Families: ``morlet`` (Kymatio's banks), ``pywavelet`` (any
+discrete PyWavelets wavelet as an à-trous frame), ``shearlet``, ``curvelet``,
+``ridgelet`` (band-limited Parseval frames).
+"""
+from ._frame import FAMILIES, FilterBank, Frame, frame_bounds, from_dict, littlewood_paley
+from .curvelet import Curvelet, curvelet
+from .morlet import Morlet, morlet
+from .pywavelet import PyWavelet, pywavelet, swt_shift
+from .ridgelet import Ridgelet, ridgelet
+from .shearlet import Shearlet, shearlet
 
 __all__ = ["Frame", "FilterBank", "littlewood_paley", "frame_bounds", "from_dict", "FAMILIES",
-           "morlet", "Morlet"]
+           "morlet", "Morlet", "pywavelet", "PyWavelet", "swt_shift", "shearlet", "Shearlet",
+           "curvelet", "Curvelet", "ridgelet", "Ridgelet"]

@@ -47,6 +47,31 @@ class Backend:
             return self._fft.ifftn(x, dim=axes)
         return self._fft.ifftn(x, axes=axes, workers=_WORKERS)
 
+    def rfftn_full(self, x, ndim):
+        """The full DFT of a real ``x``, from the half-size real transform.
+
+        Neither library exploits real input in ``fftn``; ``rfftn`` costs about
+        half, and the missing columns follow from X(−ω) = conj X(ω).
+        """
+        axes = tuple(range(-ndim, 0))
+        if self.is_torch:
+            half = self._fft.rfftn(x, dim=axes)
+        else:
+            half = self._fft.rfftn(x, axes=axes, workers=_WORKERS)
+        n = x.shape[-1]
+        tail = self.xp.flip(half[..., 1:n - n // 2], axis=-1)
+        for axis in range(x.ndim - ndim, x.ndim - 1):
+            m = x.shape[axis]
+            tail = self.xp.take(tail, self.asarray((-np.arange(m)) % m), axis=axis)
+        return self.xp.concat([half, self.xp.conj(tail)], axis=-1)
+
+    def irfftn(self, half, shape, ndim):
+        """Real inverse DFT on the grid ``shape`` from the half spectrum (last axis n//2 + 1)."""
+        axes = tuple(range(-ndim, 0))
+        if self.is_torch:
+            return self._fft.irfftn(half, s=shape, dim=axes)
+        return self._fft.irfftn(half, s=shape, axes=axes, workers=_WORKERS)
+
     def multiply(self, spectrum, response):
         """spectrum × response, broadcasting; a real response is applied without
         first being promoted to complex (torch would copy and do complex products)."""

@@ -31,7 +31,7 @@ import numpy as np
 from ._backend import Backend
 from .operators import Nonlinearity, Pooling, NoPooling
 
-__all__ = ["LayerPlan", "propagate", "periodize"]
+__all__ = ["LayerPlan", "propagate", "propagate_batch", "assemble", "filter_decimate", "alias_matrices"]
 
 
 @dataclass
@@ -60,20 +60,34 @@ class LayerPlan:
     _device_cache: dict = field(default_factory=dict, repr=False)
     _blocks_cache: dict = field(default_factory=dict, repr=False)
 
-    def arrays_at(self, level, be: Backend, real_dtype):
-        """The bank at ``level`` as arrays of the input's library, device and precision."""
-        key = (level, str(be.device), be.is_torch, np.dtype(real_dtype).name)
+    def responses(self, level, ks, dec, be: Backend, real_dtype, half=False):
+        """Filters ``ks`` (None: the low-pass) at ``level``, ready for :func:`filter_decimate`.
+
+        Cached per level, filters, decimation, half, device and precision:
+        for ``dec == 1`` the responses (K, *grid); for ``dec > 1`` the aliases
+        of each response gathered as matrices (*coarse grid, dec^d, K) over
+        which the periodised product is one batched matrix product.  With
+        ``half``, only the coarse frequencies 0 … n//2 of the last axis (for
+        a real inverse transform).
+        """
+        key = (level, ks, dec, half, str(be.device), be.is_torch, np.dtype(real_dtype).name)
         hit = self._device_cache.get(key)
         if hit is None:
             lowpass, filters = self.bank_at(level)
-            cdtype = np.result_type(real_dtype, np.complex64)
-            cast = lambda a: None if a is None else be.asarray(
-                np.asarray(a).astype(cdtype if np.iscomplexobj(a) else real_dtype))
-            hit = (cast(lowpass), cast(filters))
+            F = np.asarray(lowpass)[None] if ks is None else np.asarray(filters)[list(ks)]
+            if dec == 1:
+                cdtype = np.result_type(real_dtype, np.complex64)
+                F = F[..., : F.shape[-1] // 2 + 1] if half else F
+                hit = be.asarray(F.astype(cdtype if np.iscomplexobj(F) else real_dtype))
+            else:
+                G = alias_matrices(F, dec)
+                if half:
+                    G = G[..., : G.shape[F.ndim - 2] // 2 + 1, :, :]
+                hit = be.asarray(G.astype(np.result_type(real_dtype, np.complex64)))
             self._device_cache[key] = hit
         return hit
 
-    def blocks_at(self, level, paths, be: Backend, n_filters):
+    def blocks_at(self, level, paths, be: Backend):
         """The kept (parent, filter) pairs as dense blocks [(dec, parents, filters, child paths)].
 
         Parents that keep the same filters with the same decimation form one
@@ -85,6 +99,7 @@ class LayerPlan:
         key = (level, tuple(paths), str(be.device), be.is_torch)
         hit = self._blocks_cache.get(key)
         if hit is None:
+            n_filters = self.bank_at(level)[1].shape[0]
             groups = {}
             for p, path in enumerate(paths):
                 by_dec = {}
@@ -97,25 +112,51 @@ class LayerPlan:
             for (dec, ks), ps in groups.items():
                 parents = slice(ps[0], ps[-1] + 1) if ps == list(range(ps[0], ps[-1] + 1)) else \
                     be.asarray(np.array(ps, dtype=np.int64))
-                hit.append((dec, parents, be.asarray(np.array(ks, dtype=np.int64)),
-                            [paths[p] + (k,) for p in ps for k in ks]))
+                hit.append((dec, parents, ks, [paths[p] + (k,) for p in ps for k in ks]))
             self._blocks_cache[key] = hit
         return hit
 
 
-def periodize(xp, y, factor, ndim):
-    """Periodise a spectrum by ``factor`` on the last ``ndim`` axes (mean of the aliases).
+def alias_matrices(F, dec):
+    """Responses F (K, n_1 … n_d) as (n_1/dec, …, n_d/dec, dec^d, K) / dec^d.
 
-    ifft(periodize(ŷ, s)) = ifft(ŷ)[s·]: sub-sampling in space.
+    Entry [m, a, k] is F[k] at the alias a of the coarse frequency m, so that
+    periodising a product, (1/dec^d) Σ_a Û[m + a n/dec] F[k, m + a n/dec],
+    is a matrix product over a for every m.
     """
-    if factor == 1:
-        return y
-    # One axis at a time: summing f contiguous blocks is far faster than a
-    # strided multi-axis mean.
-    for axis in range(y.ndim - ndim, y.ndim):
-        shape = tuple(y.shape)
-        y = xp.sum(xp.reshape(y, shape[:axis] + (factor, shape[axis] // factor) + shape[axis + 1:]), axis=axis)
-    return y / factor ** ndim
+    K, grid = F.shape[0], F.shape[1:]
+    d = len(grid)
+    split = F.reshape((K,) + sum(((dec, n // dec) for n in grid), ()))
+    order = tuple(2 + 2 * i for i in range(d)) + tuple(1 + 2 * i for i in range(d)) + (0,)
+    G = np.transpose(split, order).reshape(tuple(n // dec for n in grid) + (dec ** d, K))
+    return G / dec ** d
+
+
+def filter_decimate(be, Uh, F, dec, ndim, half=False):
+    """Spectra Uh (B, P, *grid) times K responses, sub-sampled by ``dec``: (B, P·K, *grid/dec).
+
+    ``F`` comes from :meth:`LayerPlan.responses` (same ``half``).  For dec > 1
+    the product is periodised as it is formed (one batched matrix product
+    per coarse frequency over the dec^d aliases), never materialised at full
+    size.  With ``half`` only the coarse frequencies 0 … n//2 of the last
+    axis are formed: the spectrum of a real output, for ``irfftn``.
+    """
+    xp = be.xp
+    B, P, grid = Uh.shape[0], Uh.shape[1], tuple(Uh.shape[2:])
+    if dec == 1:
+        if half:
+            Uh = Uh[..., : grid[-1] // 2 + 1]
+        Y = be.multiply(xp.expand_dims(Uh, axis=2), F)
+        return xp.reshape(Y, (B, P * F.shape[0]) + tuple(Y.shape[3:]))
+    coarse = tuple(n // dec for n in grid)
+    A = xp.reshape(Uh, (B * P,) + sum(((dec, m) for m in coarse), ()))
+    if half:
+        A = A[..., : coarse[-1] // 2 + 1]
+    A = xp.permute_dims(A, tuple(2 + 2 * i for i in range(ndim)) + (0,) + tuple(1 + 2 * i for i in range(ndim)))
+    A = xp.reshape(A, tuple(A.shape[:ndim]) + (B * P, dec ** ndim))
+    Y = xp.matmul(A, F)  # (*coarse, B·P, K)
+    Y = xp.permute_dims(Y, (ndim, ndim + 1) + tuple(range(ndim)))
+    return xp.reshape(Y, (B, P * F.shape[-1]) + tuple(Y.shape[2:]))
 
 
 # Bytes of the largest intermediate (batch chunk × filters × grid) per chunk:
@@ -172,21 +213,17 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None):
                                   xp.zeros(x.shape[0], dtype=xp.real(x).dtype,
                                            device=be.device)))
         for level, (paths, U, is_real) in groups.items():
-            lowpass, filters = plan.arrays_at(level, be, real_dtype)
-            Uh = be.fftn(U, ndim)
-            phi = be.ifftn(periodize(xp, be.multiply(Uh, lowpass), plan.output_decimation(level), ndim), ndim)
-            if is_real and plan.lowpass_real:
-                phi = xp.real(phi)
-            feats.append((paths, level * plan.output_decimation(level), phi))
+            Uh = be.rfftn_full(U, ndim) if is_real else be.fftn(U, ndim)
+            out_dec = plan.output_decimation(level)
+            phi = _filter_inverse(be, Uh, plan, level, None, out_dec, ndim, real_dtype,
+                                  real=is_real and plan.lowpass_real)
+            feats.append((paths, level * out_dec, phi))
             if last:
                 continue
-            for dec, parents, ks, new_paths in plan.blocks_at(level, paths, be, filters.shape[0]):
+            for dec, parents, ks, new_paths in plan.blocks_at(level, paths, be):
                 Up = Uh[:, parents] if isinstance(parents, slice) else xp.take(Uh, parents, axis=1)
-                Y = be.multiply(xp.expand_dims(Up, axis=2), xp.take(filters, ks, axis=0))
-                Y = xp.reshape(Y, (Y.shape[0], len(new_paths)) + tuple(Y.shape[3:]))
-                V = be.ifftn(periodize(xp, Y, dec, ndim), ndim)
-                if is_real and plan.filters_real:
-                    V = xp.real(V)
+                V = _filter_inverse(be, Up, plan, level, ks, dec, ndim, real_dtype,
+                                    real=is_real and plan.filters_real)
                 V = plan.pooling(plan.nonlinearity(V), ndim)
                 children.setdefault(level * dec * plan.pooling.factor, []).append(
                     (new_paths, V, xp.isdtype(V.dtype, "real floating")))
@@ -196,6 +233,19 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None):
                         all(c[2] for c in cs))
                   for lvl, cs in children.items()}
     return out
+
+
+def _filter_inverse(be, Uh, plan, level, ks, dec, ndim, real_dtype, real):
+    """Filter (ks; None: low-pass), sub-sample by ``dec``, back to space.
+
+    A real input filtered by real-in-space responses has a real output: only
+    half of its spectrum is formed and the inverse transform is real.
+    """
+    F = plan.responses(level, ks, dec, be, real_dtype, half=real)
+    Y = filter_decimate(be, Uh, F, dec, ndim, half=real)
+    if real:
+        return be.irfftn(Y, tuple(n // dec for n in Uh.shape[2:]), ndim)
+    return be.ifftn(Y, ndim)
 
 
 def assemble(layer_feats, xp):
