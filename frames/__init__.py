@@ -4,10 +4,13 @@ Every family is a :class:`Frame`; ``frame.render(shape)`` gives a
 :class:`FilterBank` (low-pass χ̂, filters ĝ_λ, their Littlewood–Paley sum and
 frame bounds).  Families: ``morlet`` (Kymatio's banks), ``pywavelet`` (any
 discrete PyWavelets wavelet as an à-trous frame), ``shearlet``, ``curvelet``,
-``ridgelet`` (band-limited Parseval frames).
+``ridgelet`` (band-limited Parseval frames), ``gabor`` (Weyl–Heisenberg),
+``from_filters`` (learned or user filters).
 """
 from ._frame import FAMILIES, FilterBank, Frame, frame_bounds, from_dict, littlewood_paley
 from .curvelet import Curvelet, curvelet
+from .from_filters import FromFilters, from_filters
+from .gabor import Gabor, gabor
 from .morlet import Morlet, morlet
 from .pywavelet import PyWavelet, pywavelet, swt_shift
 from .ridgelet import Ridgelet, ridgelet
@@ -15,4 +18,4 @@ from .shearlet import Shearlet, shearlet
 
 __all__ = ["Frame", "FilterBank", "littlewood_paley", "frame_bounds", "from_dict", "FAMILIES",
            "morlet", "Morlet", "pywavelet", "PyWavelet", "swt_shift", "shearlet", "Shearlet",
-           "curvelet", "Curvelet", "ridgelet", "Ridgelet"]
+           "curvelet", "Curvelet", "ridgelet", "Ridgelet", "gabor", "Gabor", "from_filters", "FromFilters"]

@@ -9,9 +9,13 @@ agrees to float32 rounding (Kymatio builds it in single precision), the
 
 The second-order 1-D bank of Kymatio with ``Q=(Q1, Q2)`` is the first-order
 bank of ``Q2``: render ``morlet(J, Q=Q2, T=T)`` to get it.
+
+The 3-D bank (``ndim=3``) is ours, built on the 2-D constants: Gaussian
+envelopes, ξ_j = (3π/4)·2^{−j}, L directions on the half-sphere.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 
@@ -19,7 +23,8 @@ import numpy as np
 
 from ._frame import Frame, _as_grid_shape, register
 
-__all__ = ["Morlet", "morlet", "gabor_2d", "morlet_2d", "morlet_1d", "filter_params_1d"]
+__all__ = ["Morlet", "morlet", "gabor_2d", "morlet_2d", "morlet_1d", "filter_params_1d",
+           "directions_3d", "slant_3d", "gaussian_3d_response"]
 
 # 2-D constants (Kymatio 0.3.0, scattering2d/filter_bank.py).
 SIGMA_2D = 0.8              # σ_j = 0.8 · 2^j, spatial width of the Gaussian envelope
@@ -176,10 +181,147 @@ def _render_1d(shape, J, Q, T):
     return morlet_1d(N, 0, SIGMA0 / T), filters, meta
 
 
+# -- 3-D ------------------------------------------------------------------------------
+# Our own bank (Kymatio's 3-D scattering uses solid harmonics): the 2-D constants, L directions.
+GOLDEN = (1.0 + math.sqrt(5.0)) / 2.0
+# L with a regular polyhedron's axes: generators, completed by sign changes and cyclic permutations.
+POLYHEDRA_3D = {
+    3: [(1.0, 0.0, 0.0)],                                          # octahedron vertices: the coordinate axes
+    4: [(1.0, 1.0, 1.0)],                                          # cube vertices: the body diagonals
+    6: [(0.0, 1.0, GOLDEN)],                                       # icosahedron vertices
+    10: [(1.0, 1.0, 1.0), (0.0, 1.0 / GOLDEN, GOLDEN)],            # dodecahedron vertices
+    15: [(0.0, 0.0, 1.0), (0.5, GOLDEN / 2.0, GOLDEN**2 / 2.0)],   # icosidodecahedron vertices
+}
+# exp(−40) ≈ 4e−18: a periodic image whose Gaussian stays below it on the whole grid adds nothing.
+SKIP_3D = 40.0
+
+
+def directions_3d(L):
+    """L unit vectors e_l, one of each pair ±e, quasi-uniform on the sphere (an (L, 3) array).
+
+    L = 3, 4, 6, 10, 15: the axes through the vertices of the octahedron, cube,
+    icosahedron, dodecahedron and icosidodecahedron (exactly uniform).  Any
+    other L: the Fibonacci spiral on the half-sphere, e_l = (z_l, r_l cos φ_l,
+    r_l sin φ_l), z_l = (l + ½)/L, r_l = √(1 − z_l²), φ_l = l·π(3 − √5)
+    (equal-area in z, golden-angle turns).  Every e_l lies in the half-space
+    of the first non-zero coordinate > 0, axes in (row, column, depth) order;
+    the polyhedral sets are sorted in decreasing lexicographic order.
+    """
+    if L in POLYHEDRA_3D:
+        axes = set()
+        for g in POLYHEDRA_3D[L]:
+            for signs in np.ndindex(2, 2, 2):
+                v = np.array(g) * (1 - 2 * np.array(signs))
+                for r in range(3):
+                    u = np.roll(v, r) / np.linalg.norm(v)
+                    if u[np.flatnonzero(u)[0]] > 0:
+                        axes.add(tuple(float(x) for x in np.round(u, 15)))
+        return np.array(sorted(axes, reverse=True))
+    l = np.arange(L)
+    z = (l + 0.5) / L
+    r, phi = np.sqrt(1.0 - z * z), l * math.pi * (3.0 - math.sqrt(5.0))
+    return np.stack([z, r * np.cos(phi), r * np.sin(phi)], axis=1)
+
+
+def slant_3d(L):
+    """Envelope aspect s = min(1, (4/π)√(2π/L)): the 2-D rule s = (4/π)·(π/L) with the half-sphere's spacing."""
+    return min(1.0, 4.0 / math.pi * math.sqrt(2.0 * math.pi / L))
+
+
+def _quadratic(M, v):
+    """vᵀMv on the grid of the 1-D coordinate arrays v = (v0, v1, v2), by broadcasting."""
+    v0, v1, v2 = v[0][:, None, None], v[1][None, :, None], v[2][None, None, :]
+    return (M[0, 0] * v0 * v0 + M[1, 1] * v1 * v1 + M[2, 2] * v2 * v2
+            + 2.0 * M[0, 1] * v0 * v1 + 2.0 * M[0, 2] * v0 * v2 + 2.0 * M[1, 2] * v1 * v2)
+
+
+def _images(M, intervals):
+    """The images whose Gaussian exp(−vᵀMv) can exceed exp(−SKIP_3D) somewhere on their box.
+
+    ``intervals(i, a)`` is the interval (lo, hi) of axis i on image a.  min vᵀMv over the box is at
+    least max_i h_i² / (M⁻¹)_ii, h_i the distance of the box's side i from 0 (a half-space bound).
+    """
+    inv = np.diag(np.linalg.inv(M))
+    per_axis = []
+    for i in range(3):
+        keep, a = [], 0
+        while True:
+            found = False
+            for b in ((a, -a) if a else (0,)):
+                lo, hi = intervals(i, b)
+                h = 0.0 if lo <= 0.0 <= hi else min(abs(lo), abs(hi))
+                if h * h / inv[i] <= SKIP_3D:
+                    keep.append((b, h * h / inv[i]))
+                    found = True
+            if not found:
+                break
+            a += 1
+        per_axis.append(keep)
+    return [tuple(b for b, _ in combo) for combo in itertools.product(*per_axis)
+            if max(q for _, q in combo) <= SKIP_3D]
+
+
+def gaussian_3d_response(shape, sigma, direction, xi, slant):
+    """DFT of the periodised sampled 3-D Gabor γ and its envelope g (normalised: ĝ_cont(0) = 1).
+
+    g(u) = exp(−uᵀCu) / ∫g, C = [e eᵀ + s²(I − e eᵀ)]/(2σ²), γ(u) = g(u) e^{iξ⟨e,u⟩}, u ∈ ℤ³,
+    periodised over the grid.  By Poisson summation both are, at ω_k = 2πk/N (rad/sample),
+
+        Γ[k] = Σ_{m∈ℤ³} G(ω_k + 2πm − ξe),   E[k] = Σ_{m∈ℤ³} G(ω_k + 2πm),
+        G(ω) = exp(−σ²/2 (⟨e,ω⟩² + |ω − ⟨e,ω⟩e|²/s²)),
+
+    computed by whichever sum needs fewer terms: over frequency images m (wide σ) or over spatial
+    images u + aN followed by an FFT (narrow σ); terms below exp(−40) on the whole grid are dropped.
+    Returns (Γ, E), real float64 arrays.
+    """
+    e = np.asarray(direction, dtype=np.float64)
+    P = np.outer(e, e)
+    D = 0.5 * sigma * sigma * (P + (np.eye(3) - P) / (slant * slant))       # G(ω) = exp(−ωᵀDω)
+    C = (P + slant * slant * (np.eye(3) - P)) / (2.0 * sigma * sigma)       # g(u) = exp(−uᵀCu)
+    c = xi * e
+    omegas = [2.0 * np.pi * np.fft.fftfreq(N) for N in shape]
+    freq = [_images(D, lambda i, m, t=t: (2 * np.pi * m - np.pi - t[i], 2 * np.pi * m + np.pi - t[i]))
+            for t in (c, np.zeros(3))]
+    centred = [np.fft.fftfreq(N) * N for N in shape]
+    space = _images(C, lambda i, a: (a * shape[i] + centred[i].min(), a * shape[i] + centred[i].max()))
+    if len(freq[0]) + len(freq[1]) <= 2 * len(space) + 2:   # an FFT costs about one image
+        gabor, envelope = (sum(np.exp(-_quadratic(D, [omegas[i] + 2 * np.pi * m[i] - t[i] for i in range(3)]))
+                               for m in images) for t, images in zip((c, np.zeros(3)), freq))
+        return gabor, envelope
+    norm = slant * slant / ((2.0 * np.pi) ** 1.5 * sigma**3)
+    gabor = np.zeros(shape, np.complex128)
+    envelope = np.zeros(shape, np.float64)
+    for a in space:
+        u = [centred[i] + a[i] * shape[i] for i in range(3)]
+        g = np.exp(-_quadratic(C, u)) * norm
+        envelope += g
+        gabor += g * np.exp(1j * float(np.dot(c, [a[i] * shape[i] for i in range(3)])))
+    gabor *= (np.exp(1j * c[0] * centred[0])[:, None, None] * np.exp(1j * c[1] * centred[1])[None, :, None]
+              * np.exp(1j * c[2] * centred[2])[None, None, :])
+    # centred[i] holds u_i at index k ≡ u_i (mod N): the arrays are already in DFT order.  The infinite
+    # sums are real (γ(−u) = conj γ(u)); the dropped terms leave an imaginary part below 1e−17.
+    return np.fft.fftn(gabor).real, np.fft.fftn(envelope).real
+
+
+def _render_3d(shape, J, L):
+    slant = slant_3d(L)
+    dirs = directions_3d(L)
+    filters, meta = [], []
+    for j in range(J):
+        sigma, xi = SIGMA_2D * 2**j, XI_2D / 2**j
+        for theta, e in enumerate(dirs):
+            gabor, envelope = gaussian_3d_response(shape, sigma, e, xi, slant)
+            filters.append(gabor - (gabor[0, 0, 0] / envelope[0, 0, 0]) * envelope)
+            meta.append({"j": j, "theta": theta, "scale": float(j), "xi": float(xi),
+                         "direction": [float(x) for x in e]})
+    lowpass = gaussian_3d_response(shape, SIGMA_2D * 2 ** (J - 1), (1.0, 0.0, 0.0), 0.0, 1.0)[1]
+    return lowpass, np.stack(filters), meta
+
+
 # -- the frame ------------------------------------------------------------------------
 @register
 class Morlet(Frame):
-    r"""Morlet wavelets, Kymatio 0.3.0's banks (2-D: ``J·L`` filters; 1-D: Q per octave).
+    r"""Morlet wavelets, Kymatio 0.3.0's banks (2-D: ``J·L`` filters; 1-D: Q per octave), and a 3-D bank.
 
     **2-D** (``ndim=2``), filters in Kymatio's order (scale j outer, orientation
     θ inner), j = 0 … J−1, θ = 0 … L−1:
@@ -206,6 +348,26 @@ class Morlet(Frame):
       Σ_t |g_n[t]| = 1 (ℓ¹-normalised in time);
     * χ̂[k] = c Σ_p G_{0.1/T}(k/N + p), also ℓ¹-normalised.
 
+    **3-D** (``ndim=3``; ours: Kymatio's 3-D scattering uses solid harmonics),
+    filters with scale j outer, direction l inner, j = 0 … J−1, l = 0 … L−1:
+
+    * σ_j = 0.8·2^j and ξ_j = (3π/4)·2^{−j} rad/sample as in 2-D; directions
+      e_l from :func:`directions_3d` (one of each pair ±e, quasi-uniform on the
+      sphere: the axes of the octahedron, cube, icosahedron, dodecahedron,
+      icosidodecahedron for L = 3, 4, 6, 10, 15, a Fibonacci spiral on the
+      half-sphere otherwise); slant s = min(1, (4/π)√(2π/L)) (2-D's
+      s = (4/π)·(π/L) with the half-sphere's angular spacing √(2π/L); s = 1,
+      an isotropic envelope, for L ≤ 10);
+    * G_{j,l}(ω) = exp(−σ_j²/2 (⟨e_l,ω⟩² + |ω − ⟨e_l,ω⟩e_l|²/s²)), the
+      Fourier transform of the envelope normalised to G(0) = 1, and exactly
+      (Poisson summation: the DFT of the spatial Gaussian sampled on ℤ³ and
+      periodised over the grid), at ω_k = 2πk/N,
+      ĝ_{j,l}[k] = Σ_{m∈ℤ³} [G_{j,l}(ω_k + 2πm − ξ_j e_l) − K G_{j,l}(ω_k + 2πm)],
+      K the ratio of the two sums at k = 0 (zero mean, ĝ[0] = 0, as in 2-D);
+      terms below e^{−40} on the whole grid are left out
+      (:func:`gaussian_3d_response`);
+    * χ̂[k] = Σ_m exp(−σ²|ω_k + 2πm|²/2), σ = 0.8·2^{J−1}.
+
     **Littlewood–Paley sum.**  Not tight, and barely a frame on the full grid:
     the wavelets are analytic (1-D: positive frequencies only; 2-D: L angles
     spanning π, one half-plane, φ ∈ [−π/2, π/2) for even L), so LP(ω) is small
@@ -217,22 +379,27 @@ class Morlet(Frame):
       the minimum at the Nyquist corner (π, π);
     * 1-D, Q = 1: LP ∈ [4e−8, 1.24]; symmetrised ∈ [0.15, 1.0] (χ̂(0) = 1),
       the minimum between χ̂ and the lowest wavelet; for larger Q it is at
-      Nyquist, above the highest band ξ_0, and drops (1e−2 at Q = 2, 3e−4 at Q = 8).
+      Nyquist, above the highest band ξ_0, and drops (1e−2 at Q = 2, 3e−4 at Q = 8);
+    * 3-D, L = 6, J = 1…4: LP ∈ [9e−4, 1.51]; symmetrised ∈ [1.8e−3, 1.0],
+      the minimum at the Nyquist corner (π, π, π), √3·π from 0 and out of
+      reach of every Gaussian; inside the ball |ω| ≤ π the symmetrised sum is
+      above 0.16.  L = 10: symmetrised ∈ [0.010, 1.17] (ball: above 0.27).
 
     ``tight=True`` renormalises by √LP (needs A > 0 on the grid).
 
     Parameters
     ----------
     J : int
-        Number of scales (2-D: filters at j = 0 … J−1; 1-D: σ_min = 0.1/2^J).
+        Number of scales (2-D, 3-D: filters at j = 0 … J−1; 1-D: σ_min = 0.1/2^J).
     L : int, optional
-        Orientations (2-D). Default 8.
+        Orientations (2-D, default 8) or directions (3-D, default 6).
     Q : int, optional
         Wavelets per octave (1-D). Default 1.
     T : int, optional
         Low-pass support (1-D), σ_φ = 0.1/T. Default 2**J.
-    ndim : {1, 2}, optional
-        Inferred: ``L`` given → 2, ``Q`` or ``T`` given → 1, neither → 2.
+    ndim : {1, 2, 3}, optional
+        Inferred: ``L`` given → 2, ``Q`` or ``T`` given → 1, neither → 2;
+        3-D only when asked for, ``morlet(J, L=..., ndim=3)``.
     scale, tight
         See :class:`frames.Frame`.
 
@@ -240,7 +407,9 @@ class Morlet(Frame):
     -----
     ``meta`` per filter: 2-D ``{'j', 'theta', 'scale' (= j), 'xi' (rad/sample),
     'angle' (rad)}``; 1-D ``{'j' (Kymatio's maximal dyadic subsampling), 'xi',
-    'sigma' (cycles/sample, Kymatio's units), 'scale' (= log2(ξ_0/ξ_n))}``.
+    'sigma' (cycles/sample, Kymatio's units), 'scale' (= log2(ξ_0/ξ_n))}``;
+    3-D ``{'j', 'theta' (direction index l), 'scale' (= j), 'xi' (rad/sample),
+    'direction' (e_l, a unit vector as a list, (row, column, depth) axes)}``.
     """
 
     family = "morlet"
@@ -250,18 +419,17 @@ class Morlet(Frame):
         if ndim is None:
             ndim = 2 if L is not None or (Q is None and T is None) else 1
         if isinstance(ndim, bool) or ndim not in (1, 2, 3):
-            raise ValueError(f"morlet: ndim must be 1 or 2, got {ndim!r}")
+            raise ValueError(f"morlet: ndim must be 1, 2 or 3, got {ndim!r}")
         ndim = int(ndim)
-        if ndim == 3:
-            raise ValueError("morlet: 3-D Morlet not yet available (ndim=3); use ndim=1 or 2")
-        if ndim == 2:
+        if ndim in (2, 3):
             if Q is not None or T is not None:
-                raise ValueError(f"morlet: Q and T are 1-D parameters, got Q={Q!r}, T={T!r} with ndim=2")
-            L = _positive_int("L", 8 if L is None else L, "number of orientations")
-            super().__init__(scale=scale, tight=tight, J=J, L=L, ndim=2)
+                raise ValueError(f"morlet: Q and T are 1-D parameters, got Q={Q!r}, T={T!r} with ndim={ndim}")
+            what = "number of orientations" if ndim == 2 else "number of directions"
+            L = _positive_int("L", (8 if ndim == 2 else 6) if L is None else L, what)
+            super().__init__(scale=scale, tight=tight, J=J, L=L, ndim=ndim)
         else:
             if L is not None:
-                raise ValueError(f"morlet: L is a 2-D parameter, got L={L!r} with ndim=1")
+                raise ValueError(f"morlet: L is a 2-D and 3-D parameter, got L={L!r} with ndim=1")
             Q = _positive_int("Q", 1 if Q is None else Q, "wavelets per octave")
             T = _positive_int("T", 2**J if T is None else T, "low-pass support in samples")
             super().__init__(scale=scale, tight=tight, J=J, Q=Q, T=T, ndim=1)
@@ -282,6 +450,8 @@ class Morlet(Frame):
         p = self.params
         if self.ndim == 2:
             return _render_2d(shape, p["J"], p["L"])
+        if self.ndim == 3:
+            return _render_3d(shape, p["J"], p["L"])
         return _render_1d(shape, p["J"], p["Q"], p["T"])
 
 
@@ -290,6 +460,7 @@ def morlet(J, *, L=None, Q=None, T=None, ndim=None, scale=1.0, tight=False):
 
     ``morlet(J, L=8)`` is 2-D, ``morlet(J, Q=1, T=None)`` is 1-D; with neither
     L nor Q nor T the frame is 2-D.  ``morlet(J, Q=Q2, T=T)`` is also
-    Kymatio's second-order 1-D bank for ``Q=(Q1, Q2)``.
+    Kymatio's second-order 1-D bank for ``Q=(Q1, Q2)``.  ``morlet(J, ndim=3)``
+    is the 3-D bank (L = 6 directions by default).
     """
     return Morlet(J, L=L, Q=Q, T=T, ndim=ndim, scale=scale, tight=tight)

@@ -277,10 +277,9 @@ def test_to_dict_round_trips(frame):
     ({"J": 2, "Q": -1}, "Q must be a positive int.*got -1"),
     ({"J": 2, "T": 0}, "T must be a positive int.*got 0"),
     ({"J": 2, "T": 3.0}, "T must be a positive int.*got 3.0"),
-    ({"J": 2, "ndim": 3}, "3-D Morlet not yet available"),
-    ({"J": 2, "ndim": 4}, "ndim must be 1 or 2"),
+    ({"J": 2, "ndim": 4}, "ndim must be 1, 2 or 3"),
     ({"J": 2, "L": 8, "Q": 1}, "Q and T are 1-D parameters"),
-    ({"J": 2, "L": 8, "ndim": 1}, "L is a 2-D parameter"),
+    ({"J": 2, "L": 8, "ndim": 1}, "L is a 2-D and 3-D parameter"),
 ])
 def test_bad_parameters_raise_naming_the_argument(kwargs, match):
     with pytest.raises(ValueError, match=match):
