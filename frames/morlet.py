@@ -414,7 +414,7 @@ class Morlet(Frame):
 
     family = "morlet"
 
-    def __init__(self, J, *, L=None, Q=None, T=None, ndim=None, scale=1.0, tight=False):
+    def __init__(self, J=3, *, L=None, Q=None, T=None, ndim=None, scale=1.0, tight=False):
         J = _positive_int("J", J, "number of scales")
         if ndim is None:
             ndim = 2 if L is not None or (Q is None and T is None) else 1
@@ -455,7 +455,7 @@ class Morlet(Frame):
         return _render_1d(shape, p["J"], p["Q"], p["T"])
 
 
-def morlet(J, *, L=None, Q=None, T=None, ndim=None, scale=1.0, tight=False):
+def morlet(J=3, *, L=None, Q=None, T=None, ndim=None, scale=1.0, tight=False):
     """Morlet frame (Kymatio 0.3.0's filters); see :class:`Morlet` for the formulas.
 
     ``morlet(J, L=8)`` is 2-D, ``morlet(J, Q=1, T=None)`` is 1-D; with neither

@@ -4,6 +4,7 @@
         Render a frame family and write its figures (|ĝ| in the frequency
         plane, the Littlewood–Paley sum with its bounds, the filters in
         space) and ``FAMILY_bounds.json`` (A, B, filter count, render time).
+        ``--arrays FILE.npz`` gives ``from_filters`` its kernels.
 """
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ def _frames_command(args):
     if family not in frames.FAMILIES:
         raise SystemExit(f"scatterx frames: unknown family {family!r}; known: {', '.join(sorted(frames.FAMILIES))}")
     params = dict(args.param or [])
+    if args.arrays:
+        with np.load(args.arrays, allow_pickle=False) as data:
+            missing = {"lowpass", "filters"} - set(data.files)
+            if missing:
+                raise SystemExit(f"scatterx frames: {args.arrays} lacks the arrays {sorted(missing)}")
+            params.update(lowpass=data["lowpass"], filters=data["filters"])
     if args.tight:
         params["tight"] = True
     try:
@@ -77,6 +84,8 @@ def build_parser():
     fr.add_argument("--shape", type=int, nargs="+", default=[128, 128], help="grid, e.g. --shape 128 128")
     fr.add_argument("--dtype", choices=["float32", "float64"], default="float64")
     fr.add_argument("--tight", action="store_true", help="normalise to a Parseval frame (LP ≡ 1)")
+    fr.add_argument("--arrays", help="from_filters: an .npz with arrays 'lowpass' and 'filters' "
+                                     "(kernels in space, or responses with -p domain=frequency)")
     fr.add_argument("--name", help="file-name stem (default: the family)")
     fr.add_argument("--out", required=True, help="output folder")
     fr.set_defaults(run=_frames_command)

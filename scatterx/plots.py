@@ -76,9 +76,13 @@ def plot_littlewood_paley(bank, path, title=None, symmetric=True):
         ax.plot(f, _centred(lp), lw=1)
         ax.axhline(A, ls="--", c="grey", lw=0.7)
         ax.axhline(B, ls="--", c="grey", lw=0.7)
+        ax.set_ylim(0, 1.05 * max(B, 1.0))
         ax.set_xlabel("frequency (cycles/sample)")
     else:
-        im = ax.imshow(_centred(_plane(lp)), cmap="viridis", extent=_axes_extent(bank.shape[:2]))
+        # A fixed range from 0: families compare at a glance, and a Parseval
+        # sum shows as flat rather than as its rounding noise.
+        im = ax.imshow(_centred(_plane(lp)), cmap="viridis", vmin=0, vmax=1.05 * max(B, 1.0),
+                       extent=_axes_extent(bank.shape[:2]))
         fig.colorbar(im, ax=ax)
         ax.set_xlabel("ω₂ (cycles/sample)")
         ax.set_ylabel("ω₁ (cycles/sample)")
