@@ -16,13 +16,14 @@ import numpy as np
 __all__ = ["namespace", "Backend"]
 
 # Threads for scipy.fft: all cores unless the user narrows it.
-_WORKERS = int(os.environ.get("SCATTERX_FFT_WORKERS", "-1"))
+WORKERS = int(os.environ.get("SCATTERX_FFT_WORKERS", "-1"))
 
 
 class Backend:
     """FFT and device glue for one array library; everything else is ``self.xp``."""
 
-    def __init__(self, x):
+    def __init__(self, x, workers=None):
+        self.workers = WORKERS if workers is None else workers
         self.xp = array_api_compat.array_namespace(x)
         self.is_torch = array_api_compat.is_torch_array(x)
         self.device = array_api_compat.device(x)
@@ -39,13 +40,13 @@ class Backend:
         axes = tuple(range(-ndim, 0))
         if self.is_torch:
             return self._fft.fftn(x, dim=axes)
-        return self._fft.fftn(x, axes=axes, workers=_WORKERS)
+        return self._fft.fftn(x, axes=axes, workers=self.workers)
 
     def ifftn(self, x, ndim):
         axes = tuple(range(-ndim, 0))
         if self.is_torch:
             return self._fft.ifftn(x, dim=axes)
-        return self._fft.ifftn(x, axes=axes, workers=_WORKERS)
+        return self._fft.ifftn(x, axes=axes, workers=self.workers)
 
     def rfftn_full(self, x, ndim):
         """The full DFT of a real ``x``, from the half-size real transform.
@@ -57,7 +58,7 @@ class Backend:
         if self.is_torch:
             half = self._fft.rfftn(x, dim=axes)
         else:
-            half = self._fft.rfftn(x, axes=axes, workers=_WORKERS)
+            half = self._fft.rfftn(x, axes=axes, workers=self.workers)
         n = x.shape[-1]
         tail = self.xp.flip(half[..., 1:n - n // 2], axis=-1)
         for axis in range(x.ndim - ndim, x.ndim - 1):
@@ -70,7 +71,7 @@ class Backend:
         axes = tuple(range(-ndim, 0))
         if self.is_torch:
             return self._fft.irfftn(half, s=shape, dim=axes)
-        return self._fft.irfftn(half, s=shape, axes=axes, workers=_WORKERS)
+        return self._fft.irfftn(half, s=shape, axes=axes, workers=self.workers)
 
     def multiply(self, spectrum, response):
         """spectrum × response, broadcasting; a real response is applied without
@@ -82,13 +83,19 @@ class Backend:
         return spectrum * response
 
     def asarray(self, a, dtype=None):
-        """A NumPy array (a filter) as an array of this library on the input's device."""
+        """A filter as an array of this library on the input's device, cast to the NumPy ``dtype`` if given.
+
+        ``a`` is a NumPy array, or a tensor (``scatterx.torch``'s filters),
+        which is moved and cast inside the autograd graph.
+        """
         if self.is_torch:
             import torch
 
-            t = torch.from_numpy(np.ascontiguousarray(a))
+            if isinstance(a, torch.Tensor):
+                return a.to(device=self.device, dtype=None if dtype is None else getattr(torch, np.dtype(dtype).name))
+            t = torch.from_numpy(np.ascontiguousarray(a if dtype is None else np.asarray(a).astype(dtype)))
             return t.to(device=self.device)
-        return np.asarray(a)
+        return np.asarray(a) if dtype is None else np.asarray(a).astype(dtype)
 
     def to_numpy(self, x):
         if self.is_torch:

@@ -22,11 +22,15 @@ filling in the plans; the arithmetic below is shared.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+import array_api_compat
 import numpy as np
+import threadpoolctl
 
 from ._backend import Backend
 from .operators import Nonlinearity, Pooling, NoPooling
@@ -39,7 +43,9 @@ class LayerPlan:
     """How one layer acts, as functions of the level (total decimation so far).
 
     bank_at(level) -> (lowpass, filters): NumPy frequency responses on the
-        grid of that level (filters may be None for an output-only layer).
+        grid of that level (filters may be None for an output-only layer);
+        or tensors of the input's library (``scatterx.torch``'s buffers and
+        parameters), used live: never cached, differentiable.
     decimation(level, k) -> int: sub-sampling of filter k's output, applied
         in the Fourier domain before the non-linearity.
     output_decimation(level) -> int: sub-sampling of the features χ-filtered
@@ -74,17 +80,19 @@ class LayerPlan:
         hit = self._device_cache.get(key)
         if hit is None:
             lowpass, filters = self.bank_at(level)
-            F = np.asarray(lowpass)[None] if ks is None else np.asarray(filters)[list(ks)]
+            F = lowpass[None] if ks is None else filters[list(ks)]
+            cdtype = np.result_type(real_dtype, np.complex64)
             if dec == 1:
-                cdtype = np.result_type(real_dtype, np.complex64)
                 F = F[..., : F.shape[-1] // 2 + 1] if half else F
-                hit = be.asarray(F.astype(cdtype if np.iscomplexobj(F) else real_dtype))
+                complex_ = array_api_compat.array_namespace(F).isdtype(F.dtype, "complex floating")
+                hit = be.asarray(F, cdtype if complex_ else real_dtype)
             else:
                 G = alias_matrices(F, dec)
                 if half:
                     G = G[..., : G.shape[F.ndim - 2] // 2 + 1, :, :]
-                hit = be.asarray(G.astype(np.result_type(real_dtype, np.complex64)))
-            self._device_cache[key] = hit
+                hit = be.asarray(G, cdtype)
+            if isinstance(lowpass, np.ndarray):
+                self._device_cache[key] = hit
         return hit
 
     def blocks_at(self, level, paths, be: Backend):
@@ -128,7 +136,8 @@ def alias_matrices(F, dec):
     d = len(grid)
     split = F.reshape((K,) + sum(((dec, n // dec) for n in grid), ()))
     order = tuple(2 + 2 * i for i in range(d)) + tuple(1 + 2 * i for i in range(d)) + (0,)
-    G = np.transpose(split, order).reshape(tuple(n // dec for n in grid) + (dec ** d, K))
+    G = array_api_compat.array_namespace(F).permute_dims(split, order).reshape(
+        tuple(n // dec for n in grid) + (dec ** d, K))
     return G / dec ** d
 
 
@@ -173,24 +182,40 @@ def chunk_size(x, plans, ndim, be):
 
 
 def propagate(x, plans, ndim, *, real_input=True, propagated=None):
-    """Run the network described by ``plans`` on ``x``, in batch chunks; see :func:`propagate_batch`."""
+    """Run the network described by ``plans`` on ``x``, in batch chunks; see :func:`propagate_batch`.
+
+    On NumPy, chunks run in one thread per core (NumPy's and SciPy's kernels
+    release the GIL; each chunk's FFTs then use one thread): the element-wise
+    work, single-threaded in NumPy, is spread over the cores too.  PyTorch
+    threads its own kernels.
+    """
     be = Backend(x)
     chunk = chunk_size(x, plans, ndim, be)
     if x.shape[0] <= chunk:
         return propagate_batch(x, plans, ndim, real_input=real_input, propagated=propagated)
     xp = be.xp
-    parts, energies = [], []
-    for i in range(0, x.shape[0], chunk):
-        W = [] if propagated is not None else None
-        parts.append(propagate_batch(x[i:i + chunk], plans, ndim, real_input=real_input, propagated=W))
-        energies.append(W)
+    starts = range(0, x.shape[0], chunk)
+    energies = [[] if propagated is not None else None for _ in starts]
+
+    def run(i):
+        return propagate_batch(x[starts[i]:starts[i] + chunk], plans, ndim, real_input=real_input,
+                               propagated=energies[i], workers=None if be.is_torch else 1)
+
+    threads = 1 if be.is_torch else min(len(starts), os.cpu_count() or 1)
+    if threads > 1:
+        # One BLAS thread per chunk thread: nested BLAS threads oversubscribe the cores.
+        with threadpoolctl.threadpool_limits(1, user_api="blas"), \
+                concurrent.futures.ThreadPoolExecutor(threads) as pool:
+            parts = list(pool.map(run, range(len(starts))))
+    else:
+        parts = [run(i) for i in range(len(starts))]
     if propagated is not None:
         propagated.extend(xp.concat([w[n] for w in energies], axis=0) for n in range(len(energies[0])))
     return [[(paths, level, xp.concat([part[n][g][2] for part in parts], axis=0))
              for g, (paths, level, _) in enumerate(layer)] for n, layer in enumerate(parts[0])]
 
 
-def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None):
+def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers=None):
     """Run the network described by ``plans`` on ``x`` of shape (B, *grid).
 
     ``plans`` has one entry per feature layer Φ^0 … Φ^N; the last one only
@@ -198,8 +223,9 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None):
     with ``array`` of shape (B, len(paths), *grid at that level), paths as
     tuples of filter indices.  When ``propagated`` is a list, the propagated
     energy W_n = Σ_{|q|=n} ‖U[q]f‖² of every layer (shape (B,)) is appended.
+    ``workers``: threads of SciPy's FFTs (NumPy only; default all cores).
     """
-    be = Backend(x)
+    be = Backend(x, workers=workers)
     xp = be.xp
     real_dtype = np.float64 if x.dtype in (xp.float64, xp.complex128) else np.float32
     groups = {1: ([()], xp.expand_dims(x, axis=1), real_input)}
