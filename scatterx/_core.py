@@ -201,7 +201,8 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None):
         return propagate_batch(x[starts[i]:starts[i] + chunk], plans, ndim, real_input=real_input,
                                propagated=energies[i], workers=None if be.is_torch else 1)
 
-    threads = 1 if be.is_torch else min(len(starts), os.cpu_count() or 1)
+    # scatterx._backend.WORKERS (> 0) caps the threads: a Dask worker sets it to its share of the cores.
+    threads = 1 if be.is_torch else min(len(starts), be.workers if be.workers > 0 else os.cpu_count() or 1)
     if threads > 1:
         # One BLAS thread per chunk thread: nested BLAS threads oversubscribe the cores.
         with threadpoolctl.threadpool_limits(1, user_api="blas"), \

@@ -5,6 +5,8 @@
         plane, the Littlewood–Paley sum with its bounds, the filters in
         space) and ``FAMILY_bounds.json`` (A, B, filter count, render time).
         ``--arrays FILE.npz`` gives ``from_filters`` its kernels.
+    scatterx verify CONFIG.json --out DIR       (scatterx.verify: the theory's checks, a report)
+    scatterx extract IN OUT --config net.json [--cluster local:W]   (scatterx.extract)
 """
 from __future__ import annotations
 
@@ -89,6 +91,10 @@ def build_parser():
     fr.add_argument("--name", help="file-name stem (default: the family)")
     fr.add_argument("--out", required=True, help="output folder")
     fr.set_defaults(run=_frames_command)
+    from . import extract, verify
+
+    for module in (verify, extract):
+        module.register_cli(sub)
     return p
 
 

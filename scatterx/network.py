@@ -351,6 +351,12 @@ class Network:
     def n_features(self):
         return len(self.get_feature_names())
 
+    def __getstate__(self):
+        # Cached plans hold closures and device arrays: rebuilt on demand, never pickled.
+        state = dict(self.__dict__)
+        state["_plans"] = {}
+        return state
+
     # ------------------------------------------------------------ serialisation
     def to_dict(self):
         """JSON-safe description; ``Network.from_dict`` round-trips it exactly."""

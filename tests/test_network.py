@@ -227,3 +227,14 @@ def test_shift_covariance_and_nonexpansiveness_hold_for_any_draw(seed, t0, t1, M
     np.testing.assert_allclose(b[2], np.roll(a[2], (t0, t1), axis=(-2, -1)), atol=1e-12 * np.abs(a[2]).max())
     diff = sum(np.sum(np.abs(x - y) ** 2) for x, y in zip(a, net.layers(h)))
     assert diff <= np.sum((f - h) ** 2) * (1 + 1e-12)
+
+
+def test_a_network_that_has_run_pickles_and_still_runs(rng):
+    import pickle
+
+    net = two_layer()
+    f = rng.standard_normal((2, 32, 32))
+    before = net(f)
+    again = pickle.loads(pickle.dumps(net))
+    assert again == net
+    np.testing.assert_array_equal(again(f), before)
