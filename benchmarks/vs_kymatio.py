@@ -105,6 +105,7 @@ def main(argv=None):
     meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": platform.machine(),
             "processor": platform.processor(), "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "device": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
+            "load_average_1min_at_end": os.getloadavg()[0],
             "python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
             "torch": torch.__version__, "kymatio": kymatio.__version__, "scatterx": sx.__version__}
     out = Path(args.out)
