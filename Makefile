@@ -5,7 +5,7 @@ TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.scatterx-installed
 
-.PHONY: demo test bench docs clean
+.PHONY: demo test bench docs data results clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,21 @@ docs: $(STAMP)
 	$(BIN)/scatterx frames morlet -p J=5 -p Q=4 --shape 2048 --name morlet_1d --out $(FRAME_FIGURES)
 	$(BIN)/scatterx frames from_filters --arrays $(FRAME_FIGURES)/user_filters.npz --shape 128 128 --out $(FRAME_FIGURES)
 	$(BIN)/python benchmarks/frames_render.py --out benchmarks/results
+
+# Fashion-MNIST from Debian's package, unpacked into a cache folder (not installed system-wide).
+FASHION_MNIST_CACHE ?= $(HOME)/.cache/scatterx/fashion-mnist
+data:
+	mkdir -p $(FASHION_MNIST_CACHE)
+	cd $(FASHION_MNIST_CACHE) && (apt-get download dataset-fashion-mnist || (apt-get update && apt-get download dataset-fashion-mnist))
+	dpkg -x $(FASHION_MNIST_CACHE)/dataset-fashion-mnist_*_all.deb $(FASHION_MNIST_CACHE)
+	ls $(FASHION_MNIST_CACHE)/usr/share/datasets/fashion-mnist
+
+# The runs behind docs/results.md (hours on 2 cores; each writes results/<name>/).
+results: $(STAMP) data
+	$(BIN)/scatterx compare kymatio families --dataset fashion-mnist --curve 0.1 0.25 --out results/fmnist_families_full
+	$(BIN)/scatterx compare icml2016 --dataset fashion-mnist --train 10000 --out results/fmnist_icml2016_10k
+	$(BIN)/scatterx compare docs/configs/morlet_J2_L8.json --dataset fashion-mnist --train 10000 --classifier svm-rbf --curve --out results/fmnist_morlet_svm_10k
+	for d in mnist1d digits textures; do $(BIN)/scatterx compare families kymatio --dataset $$d --out results/$${d}_families || exit 1; done
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

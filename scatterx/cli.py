@@ -6,6 +6,7 @@
         space) and ``FAMILY_bounds.json`` (A, B, filter count, render time).
         ``--arrays FILE.npz`` gives ``from_filters`` its kernels.
     scatterx verify CONFIG.json --out DIR       (scatterx.verify: the theory's checks, a report)
+    scatterx compare CONFIGS|--preset … --dataset NAME --out DIR   (scatterx.compare)
     scatterx extract IN OUT --config net.json [--cluster local:W]   (scatterx.extract)
 """
 from __future__ import annotations
@@ -91,9 +92,9 @@ def build_parser():
     fr.add_argument("--name", help="file-name stem (default: the family)")
     fr.add_argument("--out", required=True, help="output folder")
     fr.set_defaults(run=_frames_command)
-    from . import extract, verify
+    from . import compare, extract, verify
 
-    for module in (verify, extract):
+    for module in (verify, compare, extract):
         module.register_cli(sub)
     return p
 

@@ -1,0 +1,138 @@
+import json
+import time
+
+import numpy as np
+import pytest
+
+import frames
+import scatterx as sx
+from scatterx.compare import CLASSIFIERS, compare, main, preset
+
+from conftest import requires_torch
+
+
+def small(frame):
+    return sx.Network([sx.Module(frame, sx.Modulus()), sx.Module(frame, sx.Modulus(), sx.Subsample(2))],
+                      shape=(16, 16), prune="frequency-decreasing", feature_grid=4).admissible()
+
+
+@pytest.fixture(scope="module")
+def digits_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("compare")
+    config = out / "db4.json"
+    config.write_text(json.dumps(small(frames.pywavelet("db4", J=2)).to_dict()))
+    t0 = time.perf_counter()
+    rows = compare([("haar", small(frames.pywavelet("haar", J=2))), str(config)], "digits", out,
+                   curve=(0.25,), n_theory=2, progress=False, command="pytest")
+    return out, rows, time.perf_counter() - t0
+
+
+def test_compare_on_digits_writes_table_json_and_figures_in_under_a_minute(digits_run):
+    out, rows, seconds = digits_run
+    assert seconds < 60
+    for name in ("results.md", "results.json", "accuracy_vs_cost.png", "learning_curve.png",
+                 "invariance_vs_depth.png"):
+        assert (out / name).stat().st_size > 0
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["setup"]["complete"] and saved["setup"]["command"] == "pytest"
+    assert [r["name"] for r in saved["rows"]] == ["haar", "db4"]
+    text = (out / "results.md").read_text()
+    assert "| haar |" in text and "| db4 |" in text and "Command: `pytest`" in text
+
+
+def test_accuracy_is_far_above_chance(digits_run):
+    _, rows, _ = digits_run
+    for r in rows:
+        assert r["accuracy"] > 0.8          # chance is 0.1
+        assert r["C"] in CLASSIFIERS["logreg"][1] and set(r["validation"]) == {"0.001", "0.01", "0.1", "1.0"}
+        assert tuple(r["curve"][-1]) == (1347, r["accuracy"])       # the full training set closes the curve
+
+
+def test_rows_carry_cost_bounds_invariance_deformation_and_energy(digits_run):
+    _, rows, _ = digits_run
+    for r in rows:
+        assert r["n_features"] == small(frames.pywavelet("haar", J=2)).n_features
+        assert r["images_per_s"] > 0
+        assert r["admissibility"] == pytest.approx(1.0)
+        assert len(r["invariance"]) == len(r["energy"]) == 3
+        assert 0 < r["deformation_ratio"] <= 1 and r["decoupling_holds"]
+        assert sum(r["energy"]) <= 1 + 1e-9           # admissible: energy does not grow
+        assert sx.Network.from_dict(r["config"]) == small(frames.pywavelet(r["name"], J=2))
+
+
+def test_families_preset_is_one_architecture_per_family():
+    configs = preset("families", (28, 28))
+    assert [c.family for c in configs] == ["morlet", "gabor", "pywavelet haar", "pywavelet db4",
+                                           "pywavelet bior2.2", "shearlet", "curvelet", "ridgelet"]
+    for c in configs:
+        net = c.extractor
+        assert net.depth == 2 and net.prune == "frequency-decreasing" and net.feature_grid == (7, 7)
+        assert [type(m.nonlinearity) for m in net.modules] == [sx.Modulus, sx.Modulus]
+        assert [m.pooling.factor for m in net.modules] == [1, 2]
+        net.check()
+    assert [c.family for c in preset("families", (40,))][:2] == ["morlet", "gabor"]
+
+
+def test_icml2016_preset_is_the_16_cell_grid_of_the_paper():
+    configs = preset("icml2016", (28, 28))
+    assert len(configs) == 16
+    cells = {(type(c.extractor.modules[0].nonlinearity).__name__, type(c.extractor.modules[0].pooling).__name__,
+              c.extractor.modules[0].pooling.factor) for c in configs}
+    assert cells == {(M, P, S) for M in ("Modulus", "ReLU", "Tanh", "Sigmoid")
+                     for P, S in (("NoPooling", 1), ("Subsample", 2), ("MaxPool", 2), ("Average", 2))}
+    for c in configs:
+        net = c.extractor
+        assert net.depth == 2 and net.prune == "frequency-decreasing"
+        for m in net.modules:
+            frame = m.frame.to_dict()
+            assert (frame["family"], frame["name"], frame["J"]) == ("pywavelet", "haar", 3)
+        assert len(net.bank(0)) == 9                     # 3 scales × 3 directions
+        assert net.modules[1].pooling.factor == 1        # pooling only between layers 1 and 2
+        assert type(net.modules[1].nonlinearity) is type(net.modules[0].nonlinearity)
+        net.check()
+
+
+def test_kymatio_preset_is_the_baseline_rows():
+    configs = preset("kymatio", (28, 28))
+    assert [(type(c.extractor).__name__, c.extractor.J, c.extractor.L) for c in configs] == \
+        [("Scattering2D", 2, 8), ("Scattering2D", 3, 8)]
+
+
+def test_unknown_preset_and_wrong_grid_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown preset"):
+        preset("resnet", (28, 28))
+    with pytest.raises(ValueError, match="grid"):
+        compare([small(frames.pywavelet("haar", J=2))], "mnist1d", tmp_path, progress=False)
+    with pytest.raises(ValueError, match="classifier"):
+        compare(["kymatio"], "digits", tmp_path, classifier="knn")
+
+
+def test_command_line_runs_a_config_file(tmp_path, capsys):
+    config = tmp_path / "haar.json"
+    config.write_text(json.dumps(small(frames.pywavelet("haar", J=2)).to_dict()))
+    assert main([str(config), "--dataset", "digits", "--out", str(tmp_path / "out"), "--train", "400",
+                 "--test", "200", "--classifier", "linear-svm", "--search-max", "300", "--curve",
+                 "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "| haar |" in printed
+    saved = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert saved["setup"]["n_train"] == 400 and saved["setup"]["classifier"] == "linear-svm"
+    assert saved["setup"]["search_max"] == 300
+    assert "subset of 300 items" in (tmp_path / "out" / "results.md").read_text()
+    assert saved["setup"]["command"].startswith("python -m scatterx.compare")
+    with pytest.raises(SystemExit, match="neither a preset"):
+        main(["nothing.json", "--dataset", "digits", "--out", str(tmp_path / "x")])
+
+
+@requires_torch
+def test_torch_backend_extracts_the_numpy_features(tmp_path):
+    from scatterx.compare import _extract
+    from scatterx.datasets import load
+
+    net = small(frames.pywavelet("haar", J=2))
+    x = load("digits").x_test[:40]
+    np.testing.assert_allclose(_extract(net, x, 16, "torch", "cpu", None, False),
+                               _extract(net, x, 16, "numpy", "cpu", None, False), rtol=1e-4, atol=1e-5)
+    row = compare([("haar", net)], "digits", tmp_path, backend="torch", train=300, test=150, curve=(),
+                  n_theory=1, progress=False)[0]
+    assert row["accuracy"] > 0.8
