@@ -28,6 +28,8 @@ if not hasattr(scipy.special, "sph_harm"):  # kymatio 0.3.0 on SciPy >= 1.17 (ky
     scipy.special.sph_harm = lambda m, n, t, p: scipy.special.sph_harm_y(n, m, p, t)
 
 import kymatio
+import kymatio.numpy
+import kymatio.torch
 import torch
 
 import scatterx as sx
@@ -65,9 +67,6 @@ def timed(fn, x, sync):
 
 
 def run_case(case, backend, device, reps):
-    import kymatio.numpy  # noqa: F401
-    import kymatio.torch  # noqa: F401
-
     ky, ours, x = build(case, backend, device)
     sync = (lambda: torch.cuda.synchronize()) if device == "cuda" else (lambda: None)
     _, ref = timed(ky, x, sync)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -78,6 +79,33 @@ def _as_grid_shape(shape, ndim):
     if any(s < 1 for s in shape):
         raise ValueError(f"shape must be positive, got {shape!r}")
     return shape
+
+
+def int_parameter(family, name, value, what, minimum=1):
+    """``value`` as an int ≥ ``minimum``, or ValueError naming the family, the argument and the value."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        raise ValueError(f"{family}: {name} must be {expected} ({what}), got {value!r}")
+    return int(value)
+
+
+def check_scales(family, J, shape, margin=0):
+    """Raise ValueError unless 2^(J + margin) ≤ min(shape), naming J, the shape and the largest J allowed."""
+    n = min(shape)
+    if 2 ** (J + margin) > n:
+        largest = n.bit_length() - 1 - margin
+        allowed = (f"the largest allowed J is {largest}" if largest >= 1
+                   else f"no J fits (min(shape) must be >= {2 ** (1 + margin)})")
+        rule = "2**J" if margin == 0 else f"2**(J+{margin})"
+        raise ValueError(f"{family}: J={J} needs {rule} <= min(shape), got shape {tuple(shape)}; {allowed}")
+
+
+def separable(factors):
+    """∏_i f_i(ω_i) on the grid from 1-D responses f_i, one per axis (outer product)."""
+    out = factors[0]
+    for f in factors[1:]:
+        out = np.multiply.outer(out, f)
+    return out
 
 
 def _check_dtype(dtype):

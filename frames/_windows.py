@@ -14,9 +14,11 @@ cycles/sample, ξ_0 along axis 0 (rows), ξ_1 along axis 1 (columns).
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
+
+from ._frame import check_scales as _check_scales
+from ._frame import int_parameter as positive_int
 
 __all__ = ["ORDER", "RADIAL_EDGE", "meyer_nu", "rise", "fall", "bump", "radial_partition",
            "partition", "frequency_grid", "orientation", "fold_angle", "fold_nyquist", "check_scales",
@@ -165,16 +167,4 @@ def check_scales(family, J, shape):
     grid frequencies (|k| = 1) to beyond the second (|k| = 2), and the
     low-pass keeps at least the four neighbours of ξ = 0.
     """
-    n = min(shape)
-    if 2 ** (J + 1) > n:
-        largest = n.bit_length() - 2
-        allowed = f"the largest allowed J is {largest}" if largest >= 1 else "no J fits (min(shape) must be >= 4)"
-        raise ValueError(
-            f"{family}: J={J} needs 2**(J+1) <= min(shape), got shape {tuple(shape)}; {allowed}")
-
-
-def positive_int(family, name, value, what):
-    """``value`` as an int ≥ 1, or ValueError naming the family, argument and value."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{family}: {name} must be a positive int ({what}), got {value!r}")
-    return int(value)
+    _check_scales(family, J, shape, margin=1)

@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from ._frame import Frame, _as_grid_shape, register
+from ._frame import Frame, _as_grid_shape, int_parameter, register, separable
 
 __all__ = ["Gabor", "gabor", "meyer_window", "gaussian_window"]
 
@@ -90,12 +90,6 @@ def _lattice(n_freqs, real_input):
         elif s > partner:
             out.append((m, s, 2.0))
     return out
-
-
-def _positive_int(name, value, what, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"gabor: {name} must be an int >= {minimum} ({what}), got {value!r}")
-    return int(value)
 
 
 def _as_n_freqs(n_freqs, ndim):
@@ -209,7 +203,7 @@ class Gabor(Frame):
 
     def __init__(self, n_freqs=None, *, window="meyer", overlap=None, sigma=None, zero_mean=None,
                  real_input=False, ndim=None, scale=1.0, tight=False):
-        n_freqs = tuple(_positive_int("n_freqs", n, "lattice points per axis", minimum=2)
+        n_freqs = tuple(int_parameter("gabor", "n_freqs", n, "lattice points per axis", minimum=2)
                         for n in _as_n_freqs(n_freqs, ndim))
         if window not in WINDOWS:
             raise ValueError(f"gabor: window must be one of {WINDOWS}, got {window!r}")
@@ -255,24 +249,17 @@ class Gabor(Frame):
         n_freqs, window = p["n_freqs"], p["window"]
         width = p["overlap"] if window == "meyer" else p["sigma"]
         axes = [_axis_windows(N, n, window, width) for N, n in zip(shape, n_freqs)]
-        lowpass = _outer([W[0] for W in axes])
+        lowpass = separable([W[0] for W in axes])
         zero_mean = window == "gaussian" and p["zero_mean"]
         filters, meta = [], []
         for m, s, weight in _lattice(n_freqs, p["real_input"]):
-            g = _outer([W[a] for W, a in zip(axes, m)])
+            g = separable([W[a] for W, a in zip(axes, m)])
             if zero_mean:
                 # ŵ(−ν_m)/ŵ(0): the DC value of ĝ_m relative to the low-pass', a product over the axes.
                 g = g - math.prod(float(W[a, 0] / W[0, 0]) for W, a in zip(axes, m)) * lowpass
             filters.append(math.sqrt(weight) * g if weight != 1.0 else g)
             meta.append(_meta(s, n_freqs))
         return lowpass, np.stack(filters), meta
-
-
-def _outer(vectors):
-    out = vectors[0]
-    for v in vectors[1:]:
-        out = np.multiply.outer(out, v)
-    return out
 
 
 def _meta(s, n_freqs):

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 
 import numpy as np
 
-from ._frame import Frame, _as_grid_shape, register
+from ._frame import Frame, _as_grid_shape, check_scales, int_parameter, register
 
 __all__ = ["Morlet", "morlet", "gabor_2d", "morlet_2d", "morlet_1d", "filter_params_1d",
            "directions_3d", "slant_3d", "gaussian_3d_response"]
@@ -39,12 +38,6 @@ SIGMA0 = 0.1                # low-pass width σ_φ = SIGMA0 / T (cycles/sample)
 ALPHA = 5.0                 # aliasing tolerance for the maximal subsampling j
 EPS_P = 1e-7                # precision that sets the number of frequency periods P
 MAX_P = 5
-
-
-def _positive_int(name, value, what):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"morlet: {name} must be a positive int ({what}), got {value!r}")
-    return int(value)
 
 
 # -- 2-D ------------------------------------------------------------------------------
@@ -415,7 +408,7 @@ class Morlet(Frame):
     family = "morlet"
 
     def __init__(self, J=3, *, L=None, Q=None, T=None, ndim=None, scale=1.0, tight=False):
-        J = _positive_int("J", J, "number of scales")
+        J = int_parameter("morlet", "J", J, "number of scales")
         if ndim is None:
             ndim = 2 if L is not None or (Q is None and T is None) else 1
         if isinstance(ndim, bool) or ndim not in (1, 2, 3):
@@ -425,23 +418,20 @@ class Morlet(Frame):
             if Q is not None or T is not None:
                 raise ValueError(f"morlet: Q and T are 1-D parameters, got Q={Q!r}, T={T!r} with ndim={ndim}")
             what = "number of orientations" if ndim == 2 else "number of directions"
-            L = _positive_int("L", (8 if ndim == 2 else 6) if L is None else L, what)
+            L = int_parameter("morlet", "L", (8 if ndim == 2 else 6) if L is None else L, what)
             super().__init__(scale=scale, tight=tight, J=J, L=L, ndim=ndim)
         else:
             if L is not None:
                 raise ValueError(f"morlet: L is a 2-D and 3-D parameter, got L={L!r} with ndim=1")
-            Q = _positive_int("Q", 1 if Q is None else Q, "wavelets per octave")
-            T = _positive_int("T", 2**J if T is None else T, "low-pass support in samples")
+            Q = int_parameter("morlet", "Q", 1 if Q is None else Q, "wavelets per octave")
+            T = int_parameter("morlet", "T", 2**J if T is None else T, "low-pass support in samples")
             super().__init__(scale=scale, tight=tight, J=J, Q=Q, T=T, ndim=1)
         self.ndim = ndim
 
     def check_shape(self, shape):
         shape = _as_grid_shape(shape, self.ndim)
         J, n = self.params["J"], min(shape)
-        if 2**J > n:
-            raise ValueError(
-                f"morlet: J={J} needs 2**J <= min(shape), got shape {shape}; "
-                f"the largest allowed J is {n.bit_length() - 1}")
+        check_scales("morlet", J, shape)
         if self.ndim == 1 and self.params["T"] > n:
             raise ValueError(f"morlet: T={self.params['T']} exceeds the grid length {n} of shape {shape}")
         return shape

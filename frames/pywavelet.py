@@ -9,13 +9,12 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
-import numbers
 import warnings
 
 import numpy as np
 import pywt
 
-from ._frame import Frame, _as_grid_shape, register
+from ._frame import Frame, _as_grid_shape, check_scales, int_parameter, register, separable
 
 __all__ = ["PyWavelet", "pywavelet", "swt_shift"]
 
@@ -54,12 +53,6 @@ def _as_wavelet_name(name):
     return name
 
 
-def _positive_int(name, value, what):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"pywavelet: {name} must be a positive int ({what}), got {value!r}")
-    return int(value)
-
-
 def _dilated_response(h, n, k):
     """H(2^k ω) = 2^{-1/2} Σ_m h[m] e^{−i 2^k ω m} on the n-point grid ω = 2πl/n (exact: taps wrap mod n)."""
     taps = (np.arange(len(h)) * pow(2, k, n)) % n
@@ -75,14 +68,6 @@ def _axis_responses(wavelet, n, J):
         approx = _dilated_response(wavelet.dec_lo, n, k) * approx
         levels.append((approx, detail))
     return levels
-
-
-def _separable(factors):
-    """∏_i f_i(ω_i) on the grid from the 1-D responses f_i, one per axis."""
-    out = factors[0]
-    for f in factors[1:]:
-        out = np.multiply.outer(out, f)
-    return out
 
 
 def swt_shift(name, j):
@@ -181,7 +166,7 @@ class PyWavelet(Frame):
     def __init__(self, name="haar", J=3, *, ndim=None, scale=1.0, tight=False):
         name = _as_wavelet_name(name)
         ndim = 2 if ndim is None else ndim
-        J = _positive_int("J", J, "number of levels")
+        J = int_parameter("pywavelet", "J", J, "number of levels")
         if isinstance(ndim, bool) or ndim not in (1, 2, 3):
             raise ValueError(f"pywavelet: ndim must be 1, 2 or 3, got {ndim!r}")
         super().__init__(scale=scale, tight=tight, name=name, J=J, ndim=int(ndim))
@@ -189,11 +174,7 @@ class PyWavelet(Frame):
 
     def check_shape(self, shape):
         shape = _as_grid_shape(shape, self.ndim)
-        J, n = self.params["J"], min(shape)
-        if 2**J > n:
-            raise ValueError(
-                f"pywavelet: J={J} needs 2**J <= min(shape), got shape {shape}; "
-                f"the largest allowed J is {n.bit_length() - 1}")
+        check_scales("pywavelet", self.params["J"], shape)
         return shape
 
     def _render(self, shape):
@@ -204,9 +185,9 @@ class PyWavelet(Frame):
         filters, meta = [], []
         for j in range(1, J + 1):
             for key in keys:
-                filters.append(_separable([axes[i][j - 1][key[i] == "d"] for i in range(d)]))
+                filters.append(separable([axes[i][j - 1][key[i] == "d"] for i in range(d)]))
                 meta.append({"j": j, "scale": float(j - 1), "detail": key})
-        lowpass = _separable([axes[i][J - 1][0] for i in range(d)])
+        lowpass = separable([axes[i][J - 1][0] for i in range(d)])
         return lowpass, np.stack(filters), meta
 
 

@@ -237,7 +237,6 @@ class Network:
         key = bool(decimate_output)
         if key in self._plans:
             return self._plans[key]
-        real = self.real_layers()
         plans = []
         for n in range(self.depth + 1):
             bank = self.bank(n)
