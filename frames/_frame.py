@@ -11,6 +11,7 @@ normalise); the last two live here, once, for all families.
 """
 from __future__ import annotations
 
+import abc
 import functools
 import math
 import numbers
@@ -216,7 +217,7 @@ class FilterBank:
                 f"dtype={self.dtype.name})")
 
 
-class Frame:
+class Frame(abc.ABC):
     """A frame family's recipe: parameters, dimension and ``render(shape)``.
 
     Subclasses set ``family`` (the registry name) and ``ndim``, store their
@@ -269,8 +270,9 @@ class Frame:
         shape = _as_grid_shape(shape, self.ndim)
         return _render_cached(self, shape, _check_dtype(dtype).name)
 
+    @abc.abstractmethod
     def _render(self, shape):
-        raise NotImplementedError(f"{type(self).__name__} must implement _render(shape)")
+        """(lowpass, filters, meta) on the grid ``shape``, float64/complex128, fftfreq order."""
 
     def check_shape(self, shape):
         """Raise ValueError when the grid is too small for this frame; subclasses refine."""

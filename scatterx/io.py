@@ -51,6 +51,7 @@ true only when every chunk is.  :func:`open_features` reads an output back.
 """
 from __future__ import annotations
 
+import abc
 import functools
 import gzip
 import json
@@ -523,7 +524,7 @@ def open_source(source, *, key=None, shape=None, format=None, resize=True):
 
 
 # ============================================================== sinks
-class _Sink:
+class _Sink(abc.ABC):
     """Where features go: created on the client, written chunk by chunk by the workers.
 
     Layout contract: rows ``i·chunk … min((i+1)·chunk, n)`` form chunk i;
@@ -534,8 +535,9 @@ class _Sink:
         self.path = Path(path)
 
     # -- markers -------------------------------------------------------
+    @abc.abstractmethod
     def _done_dir(self):
-        raise NotImplementedError
+        """The folder of the per-chunk done markers."""
 
     def done_chunks(self):
         d = self._done_dir()
@@ -559,8 +561,9 @@ class _Sink:
                                    f"failed: {e.strerror or e}") from e
         self._mark(index, len(data))
 
+    @abc.abstractmethod
     def remove(self):
-        raise NotImplementedError
+        """Delete the output (``--overwrite``)."""
 
 
 class ZarrSink(_Sink):

@@ -12,6 +12,8 @@ and act on the trailing ``ndim`` axes for pooling.
 """
 from __future__ import annotations
 
+import abc
+
 import array_api_compat
 
 __all__ = [
@@ -47,14 +49,15 @@ class _Operator:
 
 
 # ---------------------------------------------------------------- non-linearities
-class Nonlinearity(_Operator):
+class Nonlinearity(_Operator, abc.ABC):
     """Pointwise M with M(0) = 0; ``real_output`` says it maps ℂ to ℝ."""
 
     lipschitz = 1.0
     real_output = False
 
+    @abc.abstractmethod
     def _real(self, xp, x):
-        raise NotImplementedError
+        """M on real arrays; complex ones get M(Re z) + i M(Im z)."""
 
     def __call__(self, z):
         xp = _xp(z)
@@ -72,6 +75,9 @@ class Modulus(Nonlinearity):
     name = "modulus"
     lipschitz = 1.0
     real_output = True
+
+    def _real(self, xp, x):
+        return xp.abs(x)
 
     def __call__(self, z):
         return _xp(z).abs(z)
@@ -117,6 +123,9 @@ class Identity(Nonlinearity):
 
     name = "identity"
     lipschitz = 1.0
+
+    def _real(self, xp, x):
+        return x
 
     def __call__(self, z):
         return z
