@@ -82,6 +82,22 @@ class Backend:
             return torch.view_as_complex(torch.view_as_real(spectrum) * response[..., None])
         return spectrum * response
 
+    def real_pairs(self, z):
+        """A complex array (…, n) as real (…, 2n): (re, im) interleaved, no copy when contiguous."""
+        if self.is_torch:
+            import torch
+
+            return torch.view_as_real(z.contiguous()).reshape(tuple(z.shape[:-1]) + (2 * z.shape[-1],))
+        return np.ascontiguousarray(z).view(np.float64 if z.dtype == np.complex128 else np.float32)
+
+    def complex_pairs(self, r):
+        """Inverse of :meth:`real_pairs`: (…, 2n) real → (…, n) complex."""
+        if self.is_torch:
+            import torch
+
+            return torch.view_as_complex(r.reshape(tuple(r.shape[:-1]) + (r.shape[-1] // 2, 2)).contiguous())
+        return np.ascontiguousarray(r).view(np.complex128 if r.dtype == np.float64 else np.complex64)
+
     def asarray(self, a, dtype=None):
         """A filter as an array of this library on the input's device, cast to the NumPy ``dtype`` if given.
 
