@@ -154,6 +154,15 @@ def _distance2(net, f, h, ref):
     return sum(_layer_energy(a[:B] - a[B:]) for a in both)
 
 
+def _changes(net, f, moved, ref):
+    """|||Φ(moved) − Φ(f)||| and ‖moved − f‖, shape (M, B), for ``moved`` = M deformed copies of the B signals f."""
+    M, B = len(moved) // len(f), len(f)
+    base, change = _layers(net, f, ref), _layers(net, moved, ref)
+    feat = np.sqrt(sum(_layer_energy(c - np.tile(b, (M,) + (1,) * (b.ndim - 1))) for c, b in zip(change, base)))
+    sig = np.sqrt(_norm2(moved - np.tile(f, (M,) + (1,) * net.ndim)))
+    return feat.reshape(M, B), sig.reshape(M, B)
+
+
 def _pooling_products(net):
     return [math.prod(m.pooling.factor for m in net.modules[:n]) for n in range(net.depth + 1)]
 
@@ -950,12 +959,7 @@ def deformation_sensitivity(net, inputs=None, *, R=1 / 8, n_signals=3, tau_fract
     taus = [0.0] + [float(a) * tau_max for a in tau_fractions]
     defs = [smooth_deformation(net.shape, t, w, seed=seed) for t in taus for w in omega_sups if t or w]
     moved = np.concatenate([deform(f, D, real=real) for D in defs])
-    base = _layers(net, f, ref)
-    change = _layers(net, moved, ref)
-    B, M = len(f), len(defs)
-    feat = np.sqrt(sum(_layer_energy(c - np.tile(b, (M,) + (1,) * (b.ndim - 1))) for c, b in zip(change, base)))
-    feat = feat.reshape(M, B)
-    sig = np.sqrt(_norm2(moved - np.tile(f, (M,) + (1,) * net.ndim))).reshape(M, B)
+    feat, sig = _changes(net, f, moved, ref)
     norms = np.sqrt(_norm2(f))
     scale = np.array([R * D.tau_sup + D.omega_sup for D in defs])[:, None] * norms[None, :]
     return DeformationSensitivity(float(R), tuple(defs), feat, sig, norms, tuple(names),
@@ -1035,12 +1039,7 @@ def cartoon_sensitivity(net, *, n_signals=2, tau_sups=None, points=7, seed=0, li
     ref = f if like is None else check_input(like, net.shape, "like", allow_complex=not net.real_input)[0]
     defs = [smooth_deformation(net.shape, t, seed=seed) for t in taus]
     moved = np.stack([c.sample(D) for D in defs for c in shapes]).astype(f.dtype)
-    base = _layers(net, f, ref)
-    change = _layers(net, moved, ref)
-    M, B = len(defs), len(f)
-    feat = np.sqrt(sum(_layer_energy(c - np.tile(b, (M,) + (1,) * (b.ndim - 1))) for c, b in zip(change, base)))
-    feat = feat.reshape(M, B)
-    sig = np.sqrt(_norm2(moved - np.tile(f, (M,) + (1,) * net.ndim))).reshape(M, B)
+    feat, sig = _changes(net, f, moved, ref)
     norms = np.sqrt(_norm2(f))
     exponent, intercept = _powerlaw(taus, feat / norms)
     sig_exponent, _ = _powerlaw(taus, sig / norms)
