@@ -11,15 +11,12 @@ that the engine is seen not to favour one family.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import os
-import platform
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
+
+import _record
 import torch
 
 import frames
@@ -71,12 +68,8 @@ def main(argv=None):
     for r in rows:  # cost per second-layer path, relative to Morlet
         for lib in ("numpy", "torch"):
             r[f"{lib}_per_path_vs_morlet"] = (r[f"{lib}_s"] / r["paths"][2]) / (base[f"{lib}_s"] / base["paths"][2])
-    meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": platform.machine(),
-            "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "numpy": np.__version__,
-            "torch": torch.__version__, "scatterx": sx.__version__, "shape": SHAPE, "batch": BATCH}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "families.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    meta = _record.machine(torch_threads=torch.get_num_threads(), torch=torch.__version__,
+                           scatterx=sx.__version__, shape=SHAPE, batch=BATCH)
     lines = [f"2-layer networks (modulus, Subsample(2)), {SHAPE} grid, batch {BATCH}, float32, "
              f"{meta['cpus']} CPUs, {meta['date']}", "",
              "| family | filters | paths (layer 2) | NumPy (s) | torch (s) | cost per path vs Morlet (NumPy / torch) |",
@@ -84,8 +77,7 @@ def main(argv=None):
     for r in rows:
         lines.append(f"| {r['family']} | {r['filters']} | {r['paths'][2]} | {r['numpy_s']:.3f} | {r['torch_s']:.3f} "
                      f"| {r['numpy_per_path_vs_morlet']:.2f} / {r['torch_per_path_vs_morlet']:.2f} |")
-    (out / "families.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    _record.write(args.out, "families", meta, rows, lines)
     return 0
 
 

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import argparse
 import collections
-import datetime
-import json
-import platform
 import statistics
 import time
 from pathlib import Path
 
 import numpy as np
+
+import _record
 
 import frames
 from frames._frame import _render_cached
@@ -65,19 +64,14 @@ def main(argv=None):
                      "per_scale": [per_scale[s] for s in sorted(per_scale)],
                      "A": A, "B": B, "A_real": As, "B_real": Bs,
                      "render_256_s": render_seconds(frame, (256, 256))})
-    meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": platform.machine(),
-            "numpy": np.__version__}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "frames_render.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    meta = _record.machine()
     lines = [f"Default frames on 128×128 (bounds) and 256×256 (render time), {meta['date']}", "",
              "| frame | filters | filters per scale (fine → coarse) | A | B | A (real input) | B (real input) | render 256² (s) |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['frame']} | {r['filters']} | {', '.join(map(str, r['per_scale']))} | {r['A']:.4g} | "
                      f"{r['B']:.4g} | {r['A_real']:.4g} | {r['B_real']:.4g} | {r['render_256_s']:.3f} |")
-    (out / "frames_render.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    _record.write(args.out, "frames_render", meta, rows, lines)
     return 0
 
 

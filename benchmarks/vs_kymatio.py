@@ -12,16 +12,13 @@ Markdown table.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import os
-import platform
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
+
+import _record
 import scipy.special
 
 if not hasattr(scipy.special, "sph_harm"):  # kymatio 0.3.0 on SciPy >= 1.17 (kymatio issue 1068)
@@ -101,16 +98,10 @@ def main(argv=None):
             if not (c == "e" and args.device != "cuda") and not (args.device == "cuda" and b == "numpy")]
     for case, backend in tqdm(jobs, desc="cases", file=sys.stderr):
         rows.append(run_case(case, backend, args.device, args.reps))
-    meta = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": platform.machine(),
-            "processor": platform.processor(), "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "device": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
-            "load_average_1min_at_end": os.getloadavg()[0],
-            "python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
-            "torch": torch.__version__, "kymatio": kymatio.__version__, "scatterx": sx.__version__}
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = f"vs_kymatio_{args.device}"
-    (out / f"{stem}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    meta = _record.machine(torch_threads=torch.get_num_threads(),
+                           device=torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
+                           scipy=scipy.__version__, torch=torch.__version__, kymatio=kymatio.__version__,
+                           scatterx=sx.__version__)
     lines = [f"scatterx {sx.__version__} vs Kymatio {kymatio.__version__}, float32, {meta['device']}, "
              f"{meta['cpus']} CPUs, torch {meta['torch']}, {meta['date']}", "",
              "| case | backend | Kymatio median (s) | scatterx median (s) | speed-up (median of pairs) | max rel. error |",
@@ -119,8 +110,7 @@ def main(argv=None):
         lines.append(f"| {r['case']} {r['config'][0]} J={r['config'][1]} {r['config'][2]} batch {r['config'][4]} "
                      f"| {r['backend']} | {r['kymatio_s']['median']:.4f} | {r['scatterx_s']['median']:.4f} "
                      f"| {r['ratio_median']:.2f}× | {r['max_rel_error']:.1e} |")
-    (out / f"{stem}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    _record.write(args.out, f"vs_kymatio_{args.device}", meta, rows, lines)
     return 0
 
 
