@@ -35,7 +35,8 @@ import threadpoolctl
 from ._backend import Backend
 from .operators import Nonlinearity, Pooling, NoPooling
 
-__all__ = ["LayerPlan", "propagate", "propagate_batch", "assemble", "filter_decimate", "alias_matrices", "real_block"]
+__all__ = ["LayerPlan", "propagate", "propagate_batch", "chunking", "item_bytes", "assemble", "filter_decimate",
+           "alias_matrices", "alias_split", "real_block"]
 
 
 @dataclass
@@ -89,6 +90,9 @@ class LayerPlan:
                 F = F[..., : F.shape[-1] // 2 + 1] if half else F
                 complex_ = array_api_compat.array_namespace(F).isdtype(F.dtype, "complex floating")
                 hit = be.asarray(F, cdtype if complex_ else real_dtype)
+            elif not _alias_matmul(F.ndim - 1):
+                G = alias_split(F, dec)
+                hit = be.asarray(G[..., : G.shape[-1] // 2 + 1] if half else G, cdtype)
             else:
                 G = alias_matrices(F, dec)
                 if half:
@@ -129,6 +133,26 @@ class LayerPlan:
         return hit
 
 
+def _alias_matmul(ndim):
+    """Periodise products by matrix products (2-D, 3-D) or by a broadcast product and a sum (1-D).
+
+    Measured on the benchmark's shapes (torch, CPU): in 2-D the batched
+    matrix products took 0.020 s per transform of case a against 0.23 s for
+    the broadcast form (the sum over two interleaved alias axes is slow); in
+    1-D (case d, one filter per block at the second layer: matrix-vector
+    products over thousands of coarse frequencies) the broadcast form took
+    0.030 s against 0.10 s (NumPy: 0.04 against 0.17 s).
+    """
+    return ndim >= 2
+
+
+def alias_split(F, dec):
+    """Responses F (K, n_1 … n_d) as (K, dec, n_1/dec, …, dec, n_d/dec) / dec^d: the aliases as axes."""
+    grid = F.shape[1:]
+    xp = array_api_compat.array_namespace(F)
+    return xp.reshape(F, (F.shape[0],) + sum(((dec, n // dec) for n in grid), ())) / dec ** len(grid)
+
+
 def alias_matrices(F, dec):
     """Responses F (K, n_1 … n_d) as (n_1/dec, …, n_d/dec, dec^d, K) / dec^d.
 
@@ -165,9 +189,10 @@ def filter_decimate(be, Uh, F, dec, ndim, half=False):
     """Spectra Uh (B, P, *grid) times K responses, sub-sampled by ``dec``: (B, P·K, *grid/dec).
 
     ``F`` comes from :meth:`LayerPlan.responses` (same ``half``).  For dec > 1
-    the product is periodised as it is formed (one batched matrix product
-    per coarse frequency over the dec^d aliases), never materialised at full
-    size.  With ``half`` only the coarse frequencies 0 … n//2 of the last
+    the product is periodised as it is formed: in 2-D and 3-D one batched
+    matrix product per coarse frequency over the dec^d aliases, never
+    materialised at full size; in 1-D a broadcast product summed over the
+    alias axis (see :func:`_alias_matmul`).  With ``half`` only the coarse frequencies 0 … n//2 of the last
     axis are formed: the spectrum of a real output, for ``irfftn``.
     """
     xp = be.xp
@@ -181,6 +206,9 @@ def filter_decimate(be, Uh, F, dec, ndim, half=False):
     A = xp.reshape(Uh, (B * P,) + sum(((dec, m) for m in coarse), ()))
     if half:
         A = A[..., : coarse[-1] // 2 + 1]
+    if not _alias_matmul(ndim):  # F from alias_split: (K, dec, m, …)
+        Y = xp.sum(be.multiply(xp.expand_dims(A, axis=1), F), axis=tuple(2 + 2 * i for i in range(ndim)))
+        return xp.reshape(Y, (B, P * F.shape[0]) + tuple(Y.shape[2:]))
     A = xp.permute_dims(A, tuple(2 + 2 * i for i in range(ndim)) + (0,) + tuple(1 + 2 * i for i in range(ndim)))
     A = xp.reshape(A, tuple(A.shape[:ndim]) + (B * P, dec ** ndim))
     if xp.isdtype(F.dtype, "complex floating"):
@@ -191,29 +219,72 @@ def filter_decimate(be, Uh, F, dec, ndim, half=False):
     return xp.reshape(Y, (B, P * Y.shape[1]) + tuple(Y.shape[2:]))
 
 
-# Bytes of the largest intermediate (batch chunk × filters × grid) per chunk:
-# cache-sized on a CPU, where one huge product is slower than several small
-# ones (DESIGN §5), large on a GPU.
-CHUNK_BYTES = {"cpu": 8 << 20, "cuda": 1 << 30}
+# Working set of one batch chunk (see item_bytes): cache-sized on a CPU, where
+# one huge product is slower than several small ones (DESIGN §5), large on a
+# GPU.  Measured on the benchmark's cases a–d (2 cores): NumPy was fastest at
+# 8–32 MiB, torch (which threads inside each kernel) at 32–128 MiB.
+CHUNK_BYTES = {"cpu": 16 << 20, "cpu-torch": 64 << 20, "cuda": 1 << 30}
 
 
-def chunk_size(x, plans, ndim, be):
-    filters = plans[0].bank_at(1)[1]
-    per_item = (1 + (0 if filters is None else filters.shape[0])) * math.prod(x.shape[1:]) * 16
-    target = CHUNK_BYTES["cuda" if "cuda" in str(be.device) else "cpu"]
-    return max(1, target // per_item)
+def item_bytes(plans, grid, ndim, be, itemsize):
+    """Working set of one item: twice its spectra plus its children's maps at the busiest layer.
+
+    Walks the plans' blocks without arrays (same pruning and decimations as
+    :func:`propagate_batch`); ``itemsize`` is that of the complex dtype.  The
+    factor 2 covers the transient copy of each array (products before the
+    inverse DFT, DFT outputs): measured with ``tracemalloc`` on NumPy, the
+    peak of a large batch minus its outputs was 0.87–0.9 of this model.
+    """
+    size = lambda level: math.prod(grid) // level ** ndim
+    groups = {1: [()]}
+    peak = 0
+    for n, plan in enumerate(plans):
+        spectra = sum(len(paths) * size(level) for level, paths in groups.items())
+        children = {}
+        if n < len(plans) - 1:
+            for level, paths in groups.items():
+                for dec, _, _, new_paths in plan.blocks_at(level, paths, be):
+                    children.setdefault(level * dec * plan.pooling.factor, []).extend(new_paths)
+        peak = max(peak, spectra + sum(len(ps) * size(lvl) for lvl, ps in children.items()))
+        groups = children
+    return 2 * peak * itemsize
 
 
-def propagate(x, plans, ndim, *, real_input=True, propagated=None):
+def chunking(x, plans, ndim, be, max_memory=None):
+    """(items per batch chunk, chunks run at once).
+
+    NumPy runs one chunk per core (or per ``scatterx._backend.WORKERS``: a
+    Dask worker sets it to its share of the cores); PyTorch threads its own
+    kernels and runs one.  Default: a working set (:func:`item_bytes`) of
+    about :data:`CHUNK_BYTES` per chunk; with ``max_memory`` (bytes), the
+    chunks running at once stay within it together.
+    """
+    threads = 1 if be.is_torch else be.workers if be.workers > 0 else os.cpu_count() or 1
+    itemsize = 16 if x.dtype in (be.xp.float64, be.xp.complex128) else 8
+    per_item = item_bytes(plans, tuple(x.shape[1:]), ndim, be, itemsize)
+    if max_memory is None:
+        device = "cuda" if "cuda" in str(be.device) else "cpu-torch" if be.is_torch else "cpu"
+        return max(1, CHUNK_BYTES[device] // per_item), threads
+    if per_item > max_memory:
+        raise ValueError(f"max_memory={max_memory} bytes is below the working set of one item of grid "
+                         f"{tuple(x.shape[1:])} in this network ({per_item} bytes); expected max_memory >= "
+                         f"{per_item}")
+    threads = min(threads, max_memory // per_item)
+    return max_memory // (per_item * threads), threads
+
+
+def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=None):
     """Run the network described by ``plans`` on ``x``, in batch chunks; see :func:`propagate_batch`.
 
     On NumPy, chunks run in one thread per core (NumPy's and SciPy's kernels
     release the GIL; each chunk's FFTs then use one thread): the element-wise
     work, single-threaded in NumPy, is spread over the cores too.  PyTorch
-    threads its own kernels.
+    threads its own kernels.  ``max_memory`` (bytes) bounds the modelled
+    working set (:func:`item_bytes`) of the chunks running at once; chunks
+    never change the result.
     """
     be = Backend(x)
-    chunk = chunk_size(x, plans, ndim, be)
+    chunk, threads = chunking(x, plans, ndim, be, max_memory)
     if x.shape[0] <= chunk:
         return propagate_batch(x, plans, ndim, real_input=real_input, propagated=propagated)
     xp = be.xp
@@ -224,8 +295,7 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None):
         return propagate_batch(x[starts[i]:starts[i] + chunk], plans, ndim, real_input=real_input,
                                propagated=energies[i], workers=None if be.is_torch else 1)
 
-    # scatterx._backend.WORKERS (> 0) caps the threads: a Dask worker sets it to its share of the cores.
-    threads = 1 if be.is_torch else min(len(starts), be.workers if be.workers > 0 else os.cpu_count() or 1)
+    threads = min(len(starts), threads)
     if threads > 1:
         # One BLAS thread per chunk thread: nested BLAS threads oversubscribe the cores.
         with threadpoolctl.threadpool_limits(1, user_api="blas"), \

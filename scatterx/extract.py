@@ -291,11 +291,11 @@ class _Chunks:
 def _default_chunk(net, n_items, dtype):
     """~DEFAULT_CHUNK_BYTES of features, a multiple of the core's own batch (same bits as net(x))."""
     from ._backend import Backend
-    from ._core import chunk_size
+    from ._core import chunking
 
     c = max(1, DEFAULT_CHUNK_BYTES // (net.n_features * np.dtype(dtype).itemsize))
     probe = np.zeros((1,) + net.shape, dtype)
-    batch = chunk_size(probe, net._plans_for(True), net.ndim, Backend(probe))
+    batch = chunking(probe, net._plans_for(True), net.ndim, Backend(probe))[0]
     if c >= batch:
         c -= c % batch
     return max(1, min(c, n_items))

@@ -97,12 +97,17 @@ class Scattering2D(_KymatioFrontend):
     backend : {None, 'numpy', 'torch'}
         The array library expected (None: whichever ``x`` is).
     out_type : {'array', 'list'}
+    max_memory : int, optional
+        Bytes the batch chunks processed at once may hold (scatterx only;
+        see :class:`~scatterx.Network`); never changes the result.
     """
 
     ndim = 2
 
-    def __init__(self, J, shape, L=8, max_order=2, pre_pad=False, backend=None, out_type="array"):
+    def __init__(self, J, shape, L=8, max_order=2, pre_pad=False, backend=None, out_type="array", *,
+                 max_memory=None):
         self.J = positive_int(J, "J")
+        self.max_memory = None if max_memory is None else positive_int(max_memory, "max_memory")
         self.L = positive_int(L, "L")
         try:
             M, N = (positive_int(s, "shape[i]") for s in shape)
@@ -157,7 +162,7 @@ class Scattering2D(_KymatioFrontend):
         x, lead, xp = check_input(x, grid, "x")
         if not self.pre_pad:
             x = _reflect_pad(x, self.pad_widths)
-        layers = [assemble(f, xp) for f in propagate(x, self._plans, 2)]
+        layers = [assemble(f, xp) for f in propagate(x, self._plans, 2, max_memory=self.max_memory)]
         return self._finish(layers, lead, xp, self._meta, lambda a: a[..., 1:-1, 1:-1])
 
     def output_size(self):
@@ -183,12 +188,17 @@ class Scattering1D(_KymatioFrontend):
     oversampling : int ≥ 0
     backend : {None, 'numpy', 'torch'}
     out_type : {'array', 'list', 'dict'}
+    max_memory : int, optional
+        Bytes the batch chunks processed at once may hold (scatterx only;
+        see :class:`~scatterx.Network`); never changes the result.
     """
 
     ndim = 1
 
-    def __init__(self, J, shape, Q=1, T=None, max_order=2, oversampling=0, backend=None, out_type="array"):
+    def __init__(self, J, shape, Q=1, T=None, max_order=2, oversampling=0, backend=None, out_type="array", *,
+                 max_memory=None):
         self.J = positive_int(J, "J")
+        self.max_memory = None if max_memory is None else positive_int(max_memory, "max_memory")
         if isinstance(shape, numbers.Integral):
             shape = (shape,)
         if not isinstance(shape, tuple) or len(shape) != 1:
@@ -260,7 +270,7 @@ class Scattering1D(_KymatioFrontend):
         _check_backend(self.backend, x)
         x, lead, xp = check_input(x, self.shape, "x")
         x = _reflect_pad(x, ((self.pad_left, self.pad_right),))
-        feats = propagate(x, self._plans, 1)
+        feats = propagate(x, self._plans, 1, max_memory=self.max_memory)
         level = _log2(feats[0][0][1])
         unpad = lambda a: a[..., self.ind_start[level]:self.ind_end[level]]
         return self._finish([assemble(f, xp) for f in feats], lead, xp, self._meta, unpad)

@@ -28,7 +28,7 @@ import frames as _frames
 
 from ._backend import Backend
 from ._core import LayerPlan, assemble, propagate
-from ._validate import check_input, as_shape
+from ._validate import check_input, as_shape, positive_int
 from .operators import (Modulus, Nonlinearity, NoPooling, Pooling, Subsample,
                         nonlinearity_from_dict, pooling_from_dict)
 
@@ -134,9 +134,16 @@ class Network:
         sub-sampled (after the low-pass) to this grid, which must divide
         every layer's grid.  Default: the full grid of each layer, so that
         ``net(x)`` is ``layers(x)`` flattened.
+    max_memory : int, optional
+        Bytes that the batch chunks processed at once may hold (the
+        modelled working set, ``scatterx._core.item_bytes``); a larger batch
+        is split into chunks, which never changes the result.  Default:
+        cache-sized chunks (about 16 MiB on NumPy, 64 MiB on torch CPU, 1 GiB
+        on CUDA).  Too small for one item: ValueError.  Not part of
+        ``to_dict``.
     """
 
-    def __init__(self, modules, shape, *, prune=None, real_input=True, feature_grid=None):
+    def __init__(self, modules, shape, *, prune=None, real_input=True, feature_grid=None, max_memory=None):
         modules = list(modules)
         if not modules:
             raise ValueError("modules must hold at least one Module")
@@ -168,6 +175,7 @@ class Network:
                     raise ValueError(f"feature_grid {self.feature_grid} must divide the grid {g} of layer {i}")
         self.depth = len(modules)
         self._plans = {}
+        self.max_memory = None if max_memory is None else positive_int(max_memory, "max_memory")
 
     # ------------------------------------------------------------ banks
     def bank(self, n, dtype=np.float64):
@@ -271,7 +279,7 @@ class Network:
     def _run(self, x, decimate_output, propagated=None):
         x, lead, xp = check_input(x, self.shape, "x", allow_complex=not self.real_input)
         out = propagate(x, self._plans_for(decimate_output), self.ndim, real_input=self.real_input,
-                        propagated=propagated)
+                        propagated=propagated, max_memory=self.max_memory)
         if propagated is not None:
             propagated[:] = [xp.reshape(w, lead) for w in propagated]
         layers = []

@@ -213,6 +213,75 @@ def test_batch_chunking_changes_nothing(rng, monkeypatch):
     np.testing.assert_allclose(np.stack(feats2), np.stack(feats), rtol=1e-14)
 
 
+def _one_item_bytes(net, x):
+    from scatterx import _core
+    from scatterx._backend import Backend
+
+    plans = net._plans_for(True) if isinstance(net, sx.Network) else net._plans
+    grid = tuple(x.shape[1:]) if isinstance(net, sx.Network) else \
+        ((net._M_padded, net._N_padded) if net.ndim == 2 else (net.pad_left + net.shape[0] + net.pad_right,))
+    itemsize = 16 if x.dtype == np.float64 else 8
+    return _core.item_bytes(plans, grid, net.ndim, Backend(x), itemsize)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kind", ["network", "scattering2d", "scattering1d"])
+def test_max_memory_changes_only_rounding(kind, dtype, rng):
+    if kind == "network":
+        make, x = (lambda mm: two_layer(sx.Tanh(), sx.Average(2), prune="frequency-decreasing",
+                                        max_memory=mm)), rng.standard_normal((9, 32, 32))
+    elif kind == "scattering2d":
+        make, x = (lambda mm: sx.Scattering2D(2, (28, 28), L=4, max_memory=mm)), rng.standard_normal((9, 28, 28))
+    else:
+        make, x = (lambda mm: sx.Scattering1D(4, 256, Q=2, max_memory=mm)), rng.standard_normal((9, 256))
+    x = x.astype(dtype)
+    whole = make(None)(x)
+    one = _one_item_bytes(make(None), x)
+    for items in (1, 2, 4):  # chunks of 1, 2 or 4 items (one thread at a time when a single one fits)
+        # BLAS may round a batched product of another row count differently
+        # (seen: 1.7e-16 absolute in float64): 4 eps of the largest output.
+        np.testing.assert_allclose(make(items * one)(x), whole, rtol=0,
+                                   atol=4 * np.finfo(dtype).eps * np.abs(whole).max())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_max_memory_bounds_the_peak(dtype, rng):
+    # tracemalloc sees every NumPy allocation.  Bound (measured, then 10 %
+    # slack): the modelled working set within max_memory, plus the outputs
+    # (per-chunk parts, their concatenation, the final layout: 4 × output)
+    # and the padded input copy (2 × input).
+    import tracemalloc
+
+    x = rng.standard_normal((64, 28, 28)).astype(dtype)
+    net = sx.Scattering2D(2, (28, 28), L=8)
+    out = net(x)
+    one = _one_item_bytes(net, x)
+    peaks = []
+    for items in (1, 4, 16):
+        net.max_memory = items * one
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        net(x)
+        peak = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+        assert peak <= 1.1 * (net.max_memory + 4 * out.nbytes + 2 * x.nbytes), (items, peak)
+        peaks.append(peak)
+    assert peaks[0] < peaks[-1]
+
+
+def test_max_memory_is_checked(rng):
+    x = rng.standard_normal((2, 32, 32))
+    one = _one_item_bytes(two_layer(), x)
+    with pytest.raises(ValueError, match=r"max_memory=100 bytes is below .* expected max_memory >= \d+"):
+        two_layer(max_memory=100)(x)
+    two_layer(max_memory=one)(x)
+    for bad, err in ((0, ValueError), (1.5, TypeError), ("1G", TypeError)):
+        with pytest.raises(err, match="max_memory"):
+            two_layer(max_memory=bad)
+        with pytest.raises(err, match="max_memory"):
+            sx.Scattering2D(2, (28, 28), max_memory=bad)
+
+
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 

@@ -107,3 +107,32 @@ def test_numpy_and_torch_agree(op, rng):
     z = rng.standard_normal((2, 8, 8)) + 1j * rng.standard_normal((2, 8, 8))
     call = (lambda a: op(a, 2)) if isinstance(op, Pooling) else op
     np.testing.assert_allclose(call(torch.from_numpy(z)).numpy(), call(z), rtol=1e-14, atol=1e-14)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+@pytest.mark.parametrize("scale", [1.0, 1e-30, 1e30])
+def test_torch_modulus_fast_path_matches_abs(dtype, scale, rng):
+    # The CPU inference path computes sqrt(re² + im²) in place where no square
+    # can overflow: a few ulp from the correctly rounded |z| (rtol 4 eps), and
+    # entries whose squares underflow off by at most eps·max|z| (atol).  Out of
+    # that range (1e±30 in complex64) it falls back on torch.abs: same bounds.
+    z = (rng.standard_normal((3, 64)) + 1j * rng.standard_normal((3, 64))) * scale
+    z[0, :4] = [0, 1e-30 * scale, 40 * scale, -3j * scale]
+    t = torch.from_numpy(z.astype(dtype))
+    got = sx.Modulus()(t)
+    assert got.dtype == t.real.dtype and not got.is_complex()
+    ref = np.abs(z.astype(dtype))
+    eps = np.finfo(ref.dtype).eps
+    np.testing.assert_allclose(got.numpy(), ref, rtol=4 * eps, atol=eps * ref.max())
+    # Under autograd the modulus keeps torch.abs, whose gradient at 0 is 0 (not NaN).
+    t = t.clone().requires_grad_(True)
+    sx.Modulus()(t).sum().backward()
+    assert torch.isfinite(torch.view_as_real(t.grad)).all()
+
+
+@requires_torch
+def test_torch_modulus_keeps_nan_and_inf():
+    t = torch.tensor([complex(float("nan"), 0), complex(float("inf"), 1), 3 + 4j], dtype=torch.complex64)
+    got = sx.Modulus()(t).numpy()
+    assert np.isnan(got[0]) and np.isinf(got[1]) and got[2] == 5
