@@ -94,6 +94,28 @@ CLASSIFIERS = {
     "svm-rbf": ("C", (1.0, 10.0, 100.0)),
 }
 PRESETS = ("families", "icml2016", "kymatio")
+#: relative offset of the log transform: ε = LOG_EPS × mean |training feature|
+LOG_EPS = 0.01
+
+
+def transform_features(name, f_train, f_test):
+    """Features as the classifier sees them: ``'raw'``, or ``'log'``: sign(f) log(1 + |f|/ε).
+
+    ε = :data:`LOG_EPS` × the mean |f| over the training features.  For the
+    non-negative outputs of a modulus network this is log(f + ε) up to a
+    constant (which standardisation removes): the log-scattering of Bruna
+    and Mallat, which turns products of the factors of variation into sums
+    that a linear classifier separates better.  The signed form keeps it
+    defined for ReLU, tanh or complex (real and imaginary parts) features.
+    """
+    if name == "raw":
+        return f_train, f_test
+    if name != "log":
+        raise ValueError(f"feature transform must be 'raw' or 'log', got {name!r}")
+    eps = LOG_EPS * float(np.mean(np.abs(f_train), dtype=np.float64))
+    if not eps > 0:
+        raise ValueError("the log transform needs non-zero training features; all are 0")
+    return tuple(np.sign(f) * np.log1p(np.abs(f) / eps) for f in (f_train, f_test))
 
 
 @dataclass
@@ -338,7 +360,7 @@ def _theory_measures(net, images, shift):
 # ================================================================== the comparison
 def compare(configs, dataset, out_dir, train=None, test=None, classifier="logreg", *, backend="numpy",
             device="cpu", batch=256, seed=0, val_fraction=0.2, curve=(0.125, 0.25, 0.5), n_theory=8, shift=2,
-            search_max=None, fit_threads=1, progress=True, command=None, path=None):
+            search_max=None, fit_threads=1, features=("raw",), progress=True, command=None, path=None):
     """Compare feature extractors on a data set; write ``results.md``, ``results.json`` and figures.
 
     Parameters
@@ -365,6 +387,9 @@ def compare(configs, dataset, out_dir, train=None, test=None, classifier="logreg
     n_theory : test images used for the invariance, deformation and energy columns
     shift : the translation of the invariance column, in samples along axis 0
     fit_threads : BLAS threads of the classifier (None: the library's default)
+    features : transforms of the features, each fitted separately on the same
+        extraction: ``'raw'`` and/or ``'log'`` (:func:`transform_features`;
+        rows named ``'<config> + log'``)
     command : str, recorded in the outputs (default: this process's command line)
     path : the Fashion-MNIST folder, if not the default
 
@@ -381,13 +406,18 @@ def compare(configs, dataset, out_dir, train=None, test=None, classifier="logreg
         raise ValueError(f"backend must be 'numpy' or 'torch', got {backend!r}")
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    features = (features,) if isinstance(features, str) else tuple(features)
+    for name in features:
+        if name not in ("raw", "log"):
+            raise ValueError(f"features must hold 'raw' and/or 'log', got {name!r}")
     data = datasets.load(dataset, train=train, test=test, seed=seed, path=path)
     configs = _configs(configs, data.shape)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     param, values = CLASSIFIERS[classifier]
     setup = _setup(data, classifier, backend, device, batch, seed, val_fraction, command)
-    setup.update(search_max=search_max, fit_threads=fit_threads, curve=list(curve))
+    setup.update(search_max=search_max, fit_threads=fit_threads, curve=list(curve), features=list(features),
+                 log_eps=LOG_EPS)
     rows = []
     t_start = time.perf_counter()
     for c in configs:
@@ -397,26 +427,29 @@ def compare(configs, dataset, out_dir, train=None, test=None, classifier="logreg
         f_train = _extract(ext, data.x_train, batch, backend, device, f"{c.name} (train)", progress)
         f_test = _extract(ext, data.x_test, batch, backend, device, f"{c.name} (test)", progress)
         extract_s = time.perf_counter() - t0
-        fit = _fit(classifier, list(values), f_train, data.y_train, f_test, data.y_test, val_fraction, curve, seed,
-                   fit_threads, search_max)
-        row = {"name": c.name, "family": c.family, "n_features": int(f_train.shape[1]),
-               "images_per_s": (len(f_train) + len(f_test)) / extract_s, "extract_s": extract_s,
-               "accuracy": fit["accuracy"], param: fit["best"], "validation": fit["validation"],
-               "fit_s": fit["fit_s"], "curve": fit["curve"]}
+        common = {"family": c.family, "n_features": int(f_train.shape[1]),
+                  "images_per_s": (len(f_train) + len(f_test)) / extract_s, "extract_s": extract_s}
         if isinstance(ext, Network):
             imgs = np.asarray(data.x_test[:n_theory], dtype=np.float64)
-            row.update(_theory_measures(ext, imgs, shift))
-            row["config"] = ext.to_dict()
+            common.update(_theory_measures(ext, imgs, shift))
+            common["config"] = ext.to_dict()
         else:
-            row["config"] = {"frontend": type(ext).__name__, "J": ext.J, "shape": list(ext.shape),
-                             **({"L": ext.L} if hasattr(ext, "L") else {"Q": getattr(ext, "Q", None)})}
-        rows.append(row)
-        if progress:
-            print(f"{c.name}: accuracy {row['accuracy']:.4f}, {row['n_features']} features, "
-                  f"{row['images_per_s']:.0f} images/s", file=sys.stderr)
+            common["config"] = {"frontend": type(ext).__name__, "J": ext.J, "shape": list(ext.shape),
+                                **({"L": ext.L} if hasattr(ext, "L") else {"Q": getattr(ext, "Q", None)})}
+        for transform in features:
+            t_train, t_test = transform_features(transform, f_train, f_test)
+            fit = _fit(classifier, list(values), t_train, data.y_train, t_test, data.y_test, val_fraction, curve,
+                       seed, fit_threads, search_max)
+            row = {"name": c.name if transform == "raw" else f"{c.name} + {transform}", "features": transform,
+                   **common, "accuracy": fit["accuracy"], param: fit["best"], "validation": fit["validation"],
+                   "fit_s": fit["fit_s"], "curve": fit["curve"]}
+            rows.append(row)
+            if progress:
+                print(f"{row['name']}: accuracy {row['accuracy']:.4f}, {row['n_features']} features, "
+                      f"{row['images_per_s']:.0f} images/s", file=sys.stderr)
         # Rewritten after every configuration: an interrupted run keeps what finished.
-        setup.update(wall_s=time.perf_counter() - t_start, complete=len(rows) == len(configs),
-                     configurations=len(configs))
+        setup.update(wall_s=time.perf_counter() - t_start, complete=len(rows) == len(configs) * len(features),
+                     configurations=len(configs) * len(features))
         _write(out_dir, setup, rows, param)
     return rows
 
@@ -475,7 +508,9 @@ def _write(out_dir, setup, rows, param):
     shift = next((r["shift"] for r in rows if "shift" in r), None)
     text = [f"# {setup['dataset']}: {len(rows)} configurations, {setup['classifier']}", "",
             setup["description"], "",
-            f"{setup['n_train']} training / {setup['n_test']} test items; standardised features; "
+            f"{setup['n_train']} training / {setup['n_test']} test items; standardised features"
+            + (f" (rows '+ log': sign(f) log(1 + |f|/ε), ε = {setup['log_eps']} × mean |training feature|, "
+               "before standardisation)" if "log" in setup.get("features", ()) else "") + "; "
             f"{setup['classifier']} with {param} chosen among {setup['search'][param]} on a "
             f"{setup['val_fraction']:.0%} stratified validation split of the training set"
             + (f" (of a stratified subset of {setup['search_max']} items)" if setup["search_max"] and
@@ -581,6 +616,9 @@ def register_cli(subparsers):
                         "(default: the whole training set)")
     p.add_argument("--fit-threads", type=int, default=1,
                    help="BLAS threads of the classifier (default 1: more thrash on a small shared machine)")
+    p.add_argument("--features", nargs="+", choices=["raw", "log"], default=["raw"],
+                   help="feature transforms, each fitted on the same extraction (default raw; log: "
+                        f"sign(f) log(1 + |f|/ε), ε = {LOG_EPS} × mean |f|)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data-path", help="Fashion-MNIST folder (default: the `make data` cache, then "
                                        "/usr/share/datasets/fashion-mnist)")
@@ -597,7 +635,8 @@ def _compare_command(args):
         rows = compare(configs, args.dataset, args.out, train=args.train, test=args.test,
                        classifier=args.classifier, backend=args.backend, device=args.device, batch=args.batch,
                        seed=args.seed, curve=tuple(args.curve), search_max=args.search_max,
-                       fit_threads=args.fit_threads, progress=not args.quiet, path=args.data_path,
+                       fit_threads=args.fit_threads, features=tuple(args.features), progress=not args.quiet,
+                       path=args.data_path,
                        command=getattr(args, "command_line", None))
     except (ValueError, TypeError, FileNotFoundError, ImportError) as e:
         raise SystemExit(f"scatterx compare: {e}") from None

@@ -136,3 +136,34 @@ def test_torch_backend_extracts_the_numpy_features(tmp_path):
     row = compare([("haar", net)], "digits", tmp_path, backend="torch", train=300, test=150, curve=(),
                   n_theory=1, progress=False)[0]
     assert row["accuracy"] > 0.8
+
+
+def test_log_transform_is_log_plus_eps_up_to_a_constant_and_signed():
+    from scatterx.compare import LOG_EPS, transform_features
+
+    rng = np.random.default_rng(0)
+    f_train, f_test = rng.uniform(0, 2, (50, 7)), rng.uniform(0, 2, (5, 7))
+    a, b = transform_features("log", f_train, f_test)
+    eps = LOG_EPS * f_train.mean()
+    # Hand-checked identity: log(1 + f/ε) = log(f + ε) − log ε.
+    np.testing.assert_allclose(a, np.log(f_train + eps) - np.log(eps), rtol=1e-12)
+    np.testing.assert_allclose(b, np.log(f_test + eps) - np.log(eps), rtol=1e-12)
+    signed, _ = transform_features("log", -f_train, f_test)     # odd: defined for ReLU/tanh features
+    np.testing.assert_allclose(signed, -a, rtol=1e-12)
+    assert transform_features("raw", f_train, f_test)[0] is f_train
+    with pytest.raises(ValueError, match="'raw' or 'log'"):
+        transform_features("sqrt", f_train, f_test)
+    with pytest.raises(ValueError, match="non-zero"):
+        transform_features("log", np.zeros((3, 2)), f_test)
+
+
+def test_compare_fits_each_feature_transform_on_one_extraction(tmp_path):
+    rows = compare([("haar", small(frames.pywavelet("haar", J=2)))], "digits", tmp_path, curve=(), n_theory=1,
+                   features=("raw", "log"), progress=False, command="pytest")
+    assert [r["name"] for r in rows] == ["haar", "haar + log"]
+    assert [r["features"] for r in rows] == ["raw", "log"]
+    assert rows[0]["extract_s"] == rows[1]["extract_s"] and rows[0]["invariance"] == rows[1]["invariance"]
+    assert all(r["accuracy"] > 0.8 for r in rows)
+    assert "rows '+ log'" in (tmp_path / "results.md").read_text()
+    with pytest.raises(ValueError, match="features must hold"):
+        compare(["kymatio"], "digits", tmp_path, features=("cube",))
