@@ -281,7 +281,8 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
     work, single-threaded in NumPy, is spread over the cores too.  PyTorch
     threads its own kernels.  ``max_memory`` (bytes) bounds the modelled
     working set (:func:`item_bytes`) of the chunks running at once; chunks
-    never change the result.
+    change the result only by rounding (a batched matrix product of another
+    row count may round differently).
     """
     be = Backend(x)
     chunk, threads = chunking(x, plans, ndim, be, max_memory)
