@@ -62,14 +62,17 @@ CASES = {  # name: (kind, J, shape, L or Q, batch)
 }
 
 
+MAX_MEMORY = None  # scatterx's max_memory (bytes) for every case; --max-memory
+
+
 def build(case, backend, device):
     kind, J, shape, LQ, batch = CASES[case]
     if kind == "2d":
         ky = (kymatio.numpy.Scattering2D if backend == "numpy" else kymatio.torch.Scattering2D)(J, shape, L=LQ)
-        ours = sx.Scattering2D(J, shape, L=LQ)
+        ours = sx.Scattering2D(J, shape, L=LQ, max_memory=MAX_MEMORY)
     else:
         ky = (kymatio.numpy.Scattering1D if backend == "numpy" else kymatio.torch.Scattering1D)(J, shape[0], Q=LQ)
-        ours = sx.Scattering1D(J, shape[0], Q=LQ)
+        ours = sx.Scattering1D(J, shape[0], Q=LQ, max_memory=MAX_MEMORY)
     if backend == "torch":
         ky = ky.to(device)
     x = np.random.default_rng(0).standard_normal((batch,) + shape).astype(np.float32)
@@ -192,7 +195,8 @@ def _memory_child(case, backend, device, lib):
 
 def peak_memory(case, backend, device, lib):
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")
-    out = subprocess.run([sys.executable, __file__, "--_memory", case, backend, device, lib],
+    limit = [] if MAX_MEMORY is None else ["--max-memory", str(MAX_MEMORY)]
+    out = subprocess.run([sys.executable, __file__, "--_memory", case, backend, device, lib] + limit,
                          env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])["extra_bytes"]
 
@@ -235,8 +239,12 @@ def main(argv=None):
     p.add_argument("--backends", nargs="*", default=["numpy", "torch"])
     p.add_argument("--device", default="cpu")
     p.add_argument("--reps", type=int, default=7)
+    p.add_argument("--max-memory", type=int, help="scatterx's max_memory in bytes (default: its cache-sized chunks)")
+    p.add_argument("--stem", help="output file name (default vs_kymatio_DEVICE)")
     p.add_argument("--_memory", nargs=4, help=argparse.SUPPRESS)  # internal: CASE BACKEND DEVICE LIB
     args = p.parse_args(argv)
+    global MAX_MEMORY
+    MAX_MEMORY = args.max_memory
     if args._memory:
         _memory_child(*args._memory)
         return 0
@@ -250,9 +258,11 @@ def main(argv=None):
     meta = _record.machine(torch_threads=torch.get_num_threads(),
                            device=torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
                            scipy=scipy.__version__, torch=torch.__version__, kymatio=kymatio.__version__,
-                           scatterx=sx.__version__)
+                           scatterx=sx.__version__, scatterx_max_memory=MAX_MEMORY)
     lines = [f"scatterx {sx.__version__} vs Kymatio {kymatio.__version__}, float32, {meta['device']}, "
-             f"{meta['cpus']} CPUs, torch {meta['torch']}, {meta['date']}", "",
+             f"{meta['cpus']} CPUs, torch {meta['torch']}, {meta['date']}, 1-min load at the end "
+             f"{meta['load_average_1min_at_end']:.2f}"
+             + ("" if MAX_MEMORY is None else f", scatterx max_memory={MAX_MEMORY} bytes"), "",
              "| case | backend | Kymatio median (s) | scatterx median (s) | speed-up (median of pairs) "
              "| max rel. error | FFT-only (s) | total / FFT-only | peak extra MiB Kymatio / scatterx "
              "| filters s Kymatio / scatterx |",
@@ -264,7 +274,7 @@ def main(argv=None):
                      f"| {r['ratio_median']:.2f}× | {r['max_rel_error']:.1e} | {r['fft_only_s']['median']:.4f} "
                      f"| {r['total_over_fft']:.2f} | {mem['kymatio'] / 2**20:.1f} / {mem['scatterx'] / 2**20:.1f} "
                      f"| {r['build_s']['kymatio']:.3f} / {r['build_s']['scatterx']:.3f} |")
-    _record.write(args.out, f"vs_kymatio_{args.device}", meta, rows, lines)
+    _record.write(args.out, args.stem or f"vs_kymatio_{args.device}", meta, rows, lines)
     return 0
 
 
