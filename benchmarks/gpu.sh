@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One prepared run on a lent CUDA machine: the whole test suite (CUDA tests
-# included) and the Kymatio benchmark on the GPU (cases a–e, torch backend).
+# included), the Kymatio benchmark on the GPU (cases a–e, torch backend) and
+# the operator profile.
 # Expects wheels of the packages the GPU image lacks in .whl/ (kymatio,
 # array-api-compat, PyWavelets, appdirs, configparser); writes logs to $OUT.
 # Extra arguments go to pytest (e.g. --ignore=tests/test_compare.py).
@@ -13,3 +14,4 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out
 python3 -c "import torch, numpy, scipy; print('torch', torch.__version__, 'numpy', numpy.__version__, 'scipy', scipy.__version__)" | tee -a "$out/gpu.txt"
 python3 -m pytest -q -p no:cacheprovider -rs tests "$@" 2>&1 | tee "$out/tests.log" | tail -15
 python3 benchmarks/vs_kymatio.py --device cuda --cases a b c d e --backends torch --out "$out" 2>&1 | tail -12
+python3 benchmarks/profile_ops.py --device cuda --cases a b c d e --out "$out" 2>&1 | tail -8
