@@ -167,3 +167,15 @@ def test_compare_fits_each_feature_transform_on_one_extraction(tmp_path):
     assert "rows '+ log'" in (tmp_path / "results.md").read_text()
     with pytest.raises(ValueError, match="features must hold"):
         compare(["kymatio"], "digits", tmp_path, features=("cube",))
+
+
+def test_pca_projects_before_the_classifier(tmp_path):
+    rows = compare([("haar", small(frames.pywavelet("haar", J=2)))], "digits", tmp_path, curve=(0.5,), n_theory=1,
+                   pca=12, progress=False, command="pytest")
+    assert rows[0]["accuracy"] > 0.8
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["setup"]["pca"] == 12 and "first 12 principal components" in (tmp_path / "results.md").read_text()
+    with pytest.raises(ValueError, match=r"pca=100000 components for 'haar': expected at most"):
+        compare([("haar", small(frames.pywavelet("haar", J=2)))], "digits", tmp_path, pca=100000, progress=False)
+    with pytest.raises(ValueError, match="pca must be >= 1"):
+        compare(["kymatio"], "digits", tmp_path, pca=0)
