@@ -192,8 +192,9 @@ def filter_decimate(be, Uh, F, dec, ndim, half=False):
     the product is periodised as it is formed: in 2-D and 3-D one batched
     matrix product per coarse frequency over the dec^d aliases, never
     materialised at full size; in 1-D a broadcast product summed over the
-    alias axis (see :func:`_alias_matmul`).  With ``half`` only the coarse frequencies 0 … n//2 of the last
-    axis are formed: the spectrum of a real output, for ``irfftn``.
+    alias axis (see :func:`_alias_matmul`).  With ``half`` only the coarse
+    frequencies 0 … n//2 of the last axis are formed: the spectrum of a real
+    output, for ``irfftn``.
     """
     xp = be.xp
     B, P, grid = Uh.shape[0], Uh.shape[1], tuple(Uh.shape[2:])

@@ -99,7 +99,7 @@ class Scattering2D(_KymatioFrontend):
     out_type : {'array', 'list'}
     max_memory : int, optional
         Bytes the batch chunks processed at once may hold (scatterx only;
-        see :class:`~scatterx.Network`); never changes the result.
+        see :class:`~scatterx.Network`); changes results only by rounding.
     """
 
     ndim = 2
@@ -190,7 +190,7 @@ class Scattering1D(_KymatioFrontend):
     out_type : {'array', 'list', 'dict'}
     max_memory : int, optional
         Bytes the batch chunks processed at once may hold (scatterx only;
-        see :class:`~scatterx.Network`); never changes the result.
+        see :class:`~scatterx.Network`); changes results only by rounding.
     """
 
     ndim = 1

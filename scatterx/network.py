@@ -137,7 +137,8 @@ class Network:
     max_memory : int, optional
         Bytes that the batch chunks processed at once may hold (the
         modelled working set, ``scatterx._core.item_bytes``); a larger batch
-        is split into chunks, which never changes the result.  Default:
+        is split into chunks, which changes results only by rounding (BLAS
+        may round a batched product of another row count differently).  Default:
         cache-sized chunks (about 16 MiB on NumPy, 64 MiB on torch CPU, 1 GiB
         on CUDA).  Too small for one item: ValueError.  Not part of
         ``to_dict``.
