@@ -609,7 +609,11 @@ def _figures(out_dir, rows):
     shift = next((r["shift"] for r in rows if "shift" in r), None)
     ax.set_title(f"shift by t = {[int(v) if float(v).is_integer() else v for v in shift or []]} samples: "
                  "lower = more invariant", fontsize=10)
-    ax.legend(fontsize=6, ncol=2)
+    if families:
+        ax.legend(fontsize=6, ncol=2)
+    else:  # only Kymatio frontends (so far): nothing measured
+        ax.text(0.5, 0.5, "no scatterx Network among these configurations", ha="center", va="center",
+                transform=ax.transAxes)
     fig.tight_layout()
     paths.append(out_dir / "invariance_vs_depth.png")
     fig.savefig(paths[-1], dpi=120)

@@ -179,3 +179,16 @@ def test_pca_projects_before_the_classifier(tmp_path):
         compare([("haar", small(frames.pywavelet("haar", J=2)))], "digits", tmp_path, pca=100000, progress=False)
     with pytest.raises(ValueError, match="pca must be >= 1"):
         compare(["kymatio"], "digits", tmp_path, pca=0)
+
+
+def test_figures_of_frontend_rows_only_raise_no_warning(tmp_path):
+    import warnings
+
+    from scatterx.compare import _figures
+
+    rows = [{"name": "Kymatio Scattering2D J=2 L=8", "family": "kymatio", "curve": [(100, 0.9)],
+             "images_per_s": 10.0, "n_features": 81, "accuracy": 0.9}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        paths = _figures(tmp_path, rows)
+    assert all(p.stat().st_size > 0 for p in paths)
