@@ -49,6 +49,8 @@ results: $(STAMP) data
 	$(BIN)/scatterx compare docs/configs/morlet_J2_L8.json --dataset fashion-mnist --train 10000 --classifier svm-rbf --curve --out results/fmnist_morlet_svm_10k
 	$(BIN)/scatterx compare kymatio docs/configs/morlet_J2_L8.json --dataset fashion-mnist --features raw log --curve 0.1 0.25 --out results/fmnist_log_full
 	$(BIN)/scatterx compare docs/configs/morlet_J2_L8.json --dataset fashion-mnist --classifier svm-rbf --features log --pca 300 --search-max 10000 --curve --out results/fmnist_svm_log_full
+	$(BIN)/scatterx compare docs/configs/morlet_J2_L8.json --dataset fashion-mnist --classifier svm-rbf --features log --pca 600 --search-max 10000 --curve --out results/fmnist_svm_log_pca600_full
+	$(BIN)/scatterx compare docs/configs/morlet_J2_L8_grid14.json --dataset fashion-mnist --classifier svm-rbf --features log --pca 600 --search-max 10000 --curve --out results/fmnist_svm_log_grid14_pca600_full
 	$(BIN)/scatterx compare kymatio docs/configs/morlet_J2_L8_grid14.json --dataset fashion-mnist --features raw log --search-max 20000 --fit-threads 2 --curve --out results/fmnist_log_grid14_full
 	for d in mnist1d digits textures; do $(BIN)/scatterx compare families kymatio --dataset $$d --out results/$${d}_families || exit 1; done
 
