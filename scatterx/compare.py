@@ -12,7 +12,8 @@ expands to several), :func:`compare`
    (images/s, the filters rendered beforehand by a warm-up batch);
 2. standardises them (mean and variance of the training features; first,
    optionally, the log transform of :func:`transform_features`; then,
-   optionally, a PCA to ``pca`` components) and fits the classifier, choosing its regularisation on a validation split: a
+   optionally, a PCA to ``pca`` components) and fits the classifier,
+   choosing its regularisation on a validation split: a
    stratified random ``val_fraction`` of the training set (seed ``seed``;
    of a stratified subset of ``search_max`` items when given).  The grids
    (:data:`CLASSIFIERS`):
@@ -99,6 +100,8 @@ PRESETS = ("families", "icml2016", "kymatio")
 #: Fashion-MNIST's validation split (Morlet J=2 L=8 features, logistic regression):
 #: 0.9217 at 0.1 against 0.9211 at 0.01 (docs/results.md).
 LOG_EPS = 0.1
+#: the feature transforms of :func:`transform_features`
+FEATURE_TRANSFORMS = ("raw", "log")
 
 
 def transform_features(name, f_train, f_test):
@@ -113,7 +116,7 @@ def transform_features(name, f_train, f_test):
     """
     if name == "raw":
         return f_train, f_test
-    if name != "log":
+    if name not in FEATURE_TRANSFORMS:
         raise ValueError(f"feature transform must be 'raw' or 'log', got {name!r}")
     eps = LOG_EPS * float(np.mean(np.abs(f_train), dtype=np.float64))
     if not eps > 0:
@@ -425,7 +428,7 @@ def compare(configs, dataset, out_dir, train=None, test=None, classifier="logreg
         raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
     features = (features,) if isinstance(features, str) else tuple(features)
     for name in features:
-        if name not in ("raw", "log"):
+        if name not in FEATURE_TRANSFORMS:
             raise ValueError(f"features must hold 'raw' and/or 'log', got {name!r}")
     if pca is not None:
         from ._validate import positive_int
@@ -646,7 +649,7 @@ def register_cli(subparsers):
                         "(default: the whole training set)")
     p.add_argument("--fit-threads", type=int, default=1,
                    help="BLAS threads of the classifier (default 1: more thrash on a small shared machine)")
-    p.add_argument("--features", nargs="+", choices=["raw", "log"], default=["raw"],
+    p.add_argument("--features", nargs="+", choices=FEATURE_TRANSFORMS, default=["raw"],
                    help="feature transforms, each fitted on the same extraction (default raw; log: "
                         f"sign(f) log(1 + |f|/ε), ε = {LOG_EPS} × mean |f|)")
     p.add_argument("--pca", type=int, metavar="N",
@@ -668,8 +671,7 @@ def _compare_command(args):
                        classifier=args.classifier, backend=args.backend, device=args.device, batch=args.batch,
                        seed=args.seed, curve=tuple(args.curve), search_max=args.search_max,
                        fit_threads=args.fit_threads, features=tuple(args.features), pca=args.pca,
-                       progress=not args.quiet,
-                       path=args.data_path,
+                       progress=not args.quiet, path=args.data_path,
                        command=getattr(args, "command_line", None))
     except (ValueError, TypeError, FileNotFoundError, ImportError) as e:
         raise SystemExit(f"scatterx compare: {e}") from None
