@@ -199,3 +199,18 @@ def test_learned_filters_stay_admissible_after_every_step():
     with torch.no_grad():
         diff = [a - b for a, b in zip(scat.layers(f), scat.layers(h))]
     assert torch.all(energy(diff) <= ((f - h) ** 2).sum(dim=(1, 2)) * (1 + 1e-12))
+
+
+def test_gradcheck_through_the_1d_alias_sums():
+    # 1-D sub-sampling takes the broadcast-product-and-alias-sum path of the core
+    # (scatterx._core._alias_matmul): gradients to the input and to learned filters.
+    one_d = sx.Network([sx.Module(frames.morlet(J=2, Q=1), sx.Modulus(), sx.Subsample(2))] * 2,
+                       shape=(16,)).admissible()
+    m = ScatteringModule(one_d, learnable=True)
+    f = torch.rand(2, 16, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda a: m(a), (f,), fast_mode=True)
+    names = [n for n, _ in m.named_parameters()]
+    params = tuple(p.detach().clone().requires_grad_(True) for p in m.parameters())
+    call = lambda *ps: torch.func.functional_call(m, dict(zip(names, ps)), (f.detach(),))  # noqa: E731
+    assert torch.autograd.gradcheck(call, params, fast_mode=True)
+    np.testing.assert_allclose(m(f.detach()).detach().numpy(), one_d(f.detach().numpy()), rtol=1e-12, atol=1e-14)
