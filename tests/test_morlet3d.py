@@ -11,6 +11,8 @@ import frames
 import scatterx as sx
 from frames.morlet import directions_3d, morlet, slant_3d
 
+from conftest import assert_nonexpansive_and_shift_covariant
+
 
 def brute_force(shape, J, L, images=3):
     """The docstring's sums over m ∈ {−3 … 3}³, written out with no image selection (frequency only)."""
@@ -215,20 +217,10 @@ def test_grid_too_small_for_J_raises():
 
 
 # -- in a network ---------------------------------------------------------------------------------
-def energy(maps):
-    return sum(np.sum(np.abs(m) ** 2, axis=tuple(range(1, m.ndim))) for m in maps)
-
-
 def test_two_layer_network_is_nonexpansive_and_shift_covariant(rng):
     grid = (16, 16, 20)
     net = sx.Network([sx.Module(morlet(2, ndim=3), sx.Modulus(), sx.Subsample(2))] * 2, shape=grid).admissible()
     net.check()
     f = rng.standard_normal((3,) + grid)
     h = f + rng.standard_normal((3,) + grid) * np.array([1e-2, 1, 10])[:, None, None, None]
-    diff = [a - b for a, b in zip(net.layers(f), net.layers(h))]
-    assert np.sqrt(energy(diff) / np.sum((f - h) ** 2, axis=(1, 2, 3))).max() <= 1 + 1e-12
-    t = (4, -8, 12)
-    maps, shifted = net.layers(f), net.layers(np.roll(f, t, axis=(1, 2, 3)))
-    for n, (a, b) in enumerate(zip(maps, shifted)):
-        np.testing.assert_allclose(b, np.roll(a, tuple(s // 2**n for s in t), axis=(-3, -2, -1)),
-                                   atol=1e-12 * np.abs(a).max())
+    assert_nonexpansive_and_shift_covariant(net, f, h, [(4, -8, 12)])

@@ -7,7 +7,7 @@ import pytest
 import frames
 import scatterx as sx
 
-from conftest import DTYPES, RTOL, requires_torch, torch
+from conftest import DTYPES, RTOL, energy, requires_torch, torch
 
 NONLINEARITIES = [sx.Modulus(), sx.ReLU(), sx.Tanh(), sx.Sigmoid()]
 POOLINGS = [sx.NoPooling(), sx.Subsample(2), sx.Average(2), sx.MaxPool(2)]
@@ -16,10 +16,6 @@ POOLINGS = [sx.NoPooling(), sx.Subsample(2), sx.Average(2), sx.MaxPool(2)]
 def two_layer(M=sx.Modulus(), P=sx.Subsample(2), shape=(32, 32), frame=None, **kw):
     frame = frame or frames.morlet(J=2, L=4)
     return sx.Network([sx.Module(frame, M, P)] * 2, shape=shape, **kw)
-
-
-def energy(maps):
-    return sum(np.sum(np.abs(m) ** 2, axis=tuple(range(1, m.ndim))) for m in maps)
 
 
 @pytest.mark.parametrize("P", POOLINGS, ids=lambda p: p.name)
