@@ -1,4 +1,5 @@
 """What every benchmark writes: the machine it ran on, and its rows as JSON and a Markdown table."""
+
 from __future__ import annotations
 
 import datetime
@@ -12,10 +13,16 @@ import numpy as np
 
 def machine(**extra):
     """Date, machine, cores, load average, Python and NumPy versions, plus ``extra`` (other versions, settings)."""
-    return {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": platform.machine(),
-            "processor": platform.processor(), "cpus": os.cpu_count(),
-            "load_average_1min_at_end": os.getloadavg()[0], "python": platform.python_version(),
-            "numpy": np.__version__, **extra}
+    return {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "cpus": os.cpu_count(),
+        "load_average_1min_at_end": os.getloadavg()[0],
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        **extra,
+    }
 
 
 def write(out, stem, meta, rows, lines):

@@ -8,15 +8,15 @@ that the engine is seen not to favour one family.
 
     python benchmarks/families.py --out benchmarks/results
 """
+
 from __future__ import annotations
 
 import argparse
 import statistics
 import time
 
-import numpy as np
-
 import _record
+import numpy as np
 import torch
 
 import frames
@@ -35,8 +35,7 @@ def configurations():
         "curvelet": lambda: frames.curvelet(J=3, angles=8),
         "ridgelet": lambda: frames.ridgelet(J=3, angles=8),
     }
-    return {name: make for name, make in candidates.items()
-            if name.split()[0] in frames.FAMILIES}
+    return {name: make for name, make in candidates.items() if name.split()[0] in frames.FAMILIES}
 
 
 def time_network(net, x, reps):
@@ -68,15 +67,25 @@ def main(argv=None):
     for r in rows:  # cost per second-layer path, relative to Morlet
         for lib in ("numpy", "torch"):
             r[f"{lib}_per_path_vs_morlet"] = (r[f"{lib}_s"] / r["paths"][2]) / (base[f"{lib}_s"] / base["paths"][2])
-    meta = _record.machine(torch_threads=torch.get_num_threads(), torch=torch.__version__,
-                           scatterx=sx.__version__, shape=SHAPE, batch=BATCH)
-    lines = [f"2-layer networks (modulus, Subsample(2)), {SHAPE} grid, batch {BATCH}, float32, "
-             f"{meta['cpus']} CPUs, {meta['date']}", "",
-             "| family | filters | paths (layer 2) | NumPy (s) | torch (s) | cost per path vs Morlet (NumPy / torch) |",
-             "|---|---|---|---|---|---|"]
+    meta = _record.machine(
+        torch_threads=torch.get_num_threads(),
+        torch=torch.__version__,
+        scatterx=sx.__version__,
+        shape=SHAPE,
+        batch=BATCH,
+    )
+    lines = [
+        f"2-layer networks (modulus, Subsample(2)), {SHAPE} grid, batch {BATCH}, float32, "
+        f"{meta['cpus']} CPUs, {meta['date']}",
+        "",
+        "| family | filters | paths (layer 2) | NumPy (s) | torch (s) | cost per path vs Morlet (NumPy / torch) |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['family']} | {r['filters']} | {r['paths'][2]} | {r['numpy_s']:.3f} | {r['torch_s']:.3f} "
-                     f"| {r['numpy_per_path_vs_morlet']:.2f} / {r['torch_per_path_vs_morlet']:.2f} |")
+        lines.append(
+            f"| {r['family']} | {r['filters']} | {r['paths'][2]} | {r['numpy_s']:.3f} | {r['torch_s']:.3f} "
+            f"| {r['numpy_per_path_vs_morlet']:.2f} / {r['torch_per_path_vs_morlet']:.2f} |"
+        )
     _record.write(args.out, "families", meta, rows, lines)
     return 0
 

@@ -11,6 +11,7 @@ the nanny replaced the worker, that every chunk is done and the output
 complete, and compares the features with ``net(x)`` on the whole array in
 this process.  Writes fashion_extract.json / .md (the command's log stays in --work).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def network():
-    return sx.Network([sx.Module(frames.morlet(J=2, L=4), sx.Modulus(), sx.Subsample(2))] * 2,
-                      shape=(28, 28), feature_grid=7).admissible()
+    return sx.Network(
+        [sx.Module(frames.morlet(J=2, L=4), sx.Modulus(), sx.Subsample(2))] * 2, shape=(28, 28), feature_grid=7
+    ).admissible()
 
 
 def workers_of(proc):
@@ -66,12 +68,24 @@ def main(argv=None):
     (work / "net.json").write_text(json.dumps(net.to_dict()))
     zarr_out = work / "fashion.zarr"
     shutil.rmtree(zarr_out, ignore_errors=True)  # its old done markers would be counted below
-    cmd = [sys.executable, "-m", "scatterx.extract", str(images), str(zarr_out), "--config", str(work / "net.json"),
-           "--cluster", "local:2", "--dtype", "float32"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scatterx.extract",
+        str(images),
+        str(zarr_out),
+        "--config",
+        str(work / "net.json"),
+        "--cluster",
+        "local:2",
+        "--dtype",
+        "float32",
+    ]
     log = open(work / "extract.log", "w")
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
     done_dir = zarr_out / "scatterx_done"
     count = lambda: len(list(done_dir.glob("[0-9]*"))) if done_dir.exists() else 0  # noqa: E731
     while count() < args.kill_after and proc.poll() is None:
@@ -99,12 +113,21 @@ def main(argv=None):
     got = np.asarray(feats[:])
     record = {
         "command": " ".join(["python -m scatterx.extract"] + cmd[3:]),
-        "returncode": proc.returncode, "seconds_total": seconds, "killed_worker": victim,
-        "workers_before": before, "replacement_workers": after, "chunks_done_at_kill": done_at_kill,
-        "killed_at_s": killed_at, "chunks": -(-len(x) // meta["chunk"]), "chunk": meta["chunk"],
-        "complete": meta["complete"], "shape": list(got.shape), "dtype": str(got.dtype),
+        "returncode": proc.returncode,
+        "seconds_total": seconds,
+        "killed_worker": victim,
+        "workers_before": before,
+        "replacement_workers": after,
+        "chunks_done_at_kill": done_at_kill,
+        "killed_at_s": killed_at,
+        "chunks": -(-len(x) // meta["chunk"]),
+        "chunk": meta["chunk"],
+        "complete": meta["complete"],
+        "shape": list(got.shape),
+        "dtype": str(got.dtype),
         "identical_to_in_memory": bool(np.array_equal(got, ref)),
-        "max_abs_difference": float(np.abs(got - ref).max()), "in_memory_seconds": in_memory_s,
+        "max_abs_difference": float(np.abs(got - ref).max()),
+        "in_memory_seconds": in_memory_s,
         "summary_line": next((line for line in text.splitlines() if "items/s" in line), None),
         "progress_bar_seen": "% Completed" in text,
     }
@@ -120,7 +143,8 @@ def main(argv=None):
         f"`{record['summary_line']}`;\n"
         f"- output complete: {meta['complete']}; identical to `net(x)` in memory: "
         f"{record['identical_to_in_memory']} (max |difference| {record['max_abs_difference']:.3g}; "
-        f"in-memory run {in_memory_s:.1f} s).\n")
+        f"in-memory run {in_memory_s:.1f} s).\n"
+    )
     print(json.dumps(record, indent=2))
     return 0 if record["identical_to_in_memory"] and proc.returncode == 0 else 1
 

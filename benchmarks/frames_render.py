@@ -3,6 +3,7 @@ and the time to render a 256×256 bank (cache cleared before each render).
 
     python benchmarks/frames_render.py --out benchmarks/results
 """
+
 from __future__ import annotations
 
 import argparse
@@ -11,9 +12,8 @@ import statistics
 import time
 from pathlib import Path
 
-import numpy as np
-
 import _record
+import numpy as np
 
 import frames
 from frames._frame import _render_cached
@@ -60,17 +60,31 @@ def main(argv=None):
         per_scale = collections.Counter(m["scale"] for m in bank.meta)
         A, B = bank.bounds()
         As, Bs = bank.bounds(symmetric=True)
-        rows.append({"frame": name, "filters": len(bank),
-                     "per_scale": [per_scale[s] for s in sorted(per_scale)],
-                     "A": A, "B": B, "A_real": As, "B_real": Bs,
-                     "render_256_s": render_seconds(frame, (256, 256))})
+        rows.append(
+            {
+                "frame": name,
+                "filters": len(bank),
+                "per_scale": [per_scale[s] for s in sorted(per_scale)],
+                "A": A,
+                "B": B,
+                "A_real": As,
+                "B_real": Bs,
+                "render_256_s": render_seconds(frame, (256, 256)),
+            }
+        )
     meta = _record.machine()
-    lines = [f"Default frames on 128×128 (bounds) and 256×256 (render time), {meta['date']}", "",
-             "| frame | filters | filters per scale (fine → coarse) | A | B | A (real input) | B (real input) | render 256² (s) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Default frames on 128×128 (bounds) and 256×256 (render time), {meta['date']}",
+        "",
+        "| frame | filters | filters per scale (fine → coarse) | A | B | A (real input) | B (real input) "
+        "| render 256² (s) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['frame']} | {r['filters']} | {', '.join(map(str, r['per_scale']))} | {r['A']:.4g} | "
-                     f"{r['B']:.4g} | {r['A_real']:.4g} | {r['B_real']:.4g} | {r['render_256_s']:.3f} |")
+        lines.append(
+            f"| {r['frame']} | {r['filters']} | {', '.join(map(str, r['per_scale']))} | {r['A']:.4g} | "
+            f"{r['B']:.4g} | {r['A_real']:.4g} | {r['B_real']:.4g} | {r['render_256_s']:.3f} |"
+        )
     _record.write(args.out, "frames_render", meta, rows, lines)
     return 0
 

@@ -16,6 +16,7 @@ on a 7 × 7 grid (3577 per image), float32.  Writes scale.json and scale.md.
 
     python benchmarks/scale.py --out benchmarks/results [--items 20000] [--memory-items 2000 20000 200000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,9 @@ CHUNK = 1036  # 14 × the core's batch of 74 items for this network: ~14.8 MB of
 
 
 def network():
-    return sx.Network([sx.Module(frames.morlet(J=2, L=4), sx.Modulus(), sx.Subsample(2))] * 2,
-                      shape=SHAPE, feature_grid=7).admissible()
+    return sx.Network(
+        [sx.Module(frames.morlet(J=2, L=4), sx.Modulus(), sx.Subsample(2))] * 2, shape=SHAPE, feature_grid=7
+    ).admissible()
 
 
 def make_data(path, n, seed=0):
@@ -52,7 +54,7 @@ def make_data(path, n, seed=0):
     out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n,) + SHAPE)
     rng = np.random.default_rng(seed)
     for i in range(0, n, 10_000):
-        out[i:i + 10_000] = rng.random((min(10_000, n - i),) + SHAPE, dtype=np.float32)
+        out[i : i + 10_000] = rng.random((min(10_000, n - i),) + SHAPE, dtype=np.float32)
     out.flush()
     del out
     return path
@@ -86,17 +88,21 @@ def run_on_cluster(workers, threads, data, net, out, repeats, warmup=None):
     """items/s of each run, CPU seconds of the workers per 1000 items, worker RSS at start and peak."""
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         start_rss = client.run(rss_mb)
         if warmup is not None:  # imports and filters in every worker, off the clock
-            extract(warmup, net, out, chunk=CHUNK // 2, scheduler=client, threads=threads, overwrite=True,
-                    progress=False)
+            extract(
+                warmup, net, out, chunk=CHUNK // 2, scheduler=client, threads=threads, overwrite=True, progress=False
+            )
         runs, cpu = [], []
         for _ in range(repeats):
             before = sum(client.run(cpu_seconds).values())
-            s = extract(data, net, out, chunk=CHUNK, scheduler=client, threads=threads, overwrite=True,
-                        progress=False)
+            s = extract(data, net, out, chunk=CHUNK, scheduler=client, threads=threads, overwrite=True, progress=False)
             runs.append(s.items_per_s)
             cpu.append((sum(client.run(cpu_seconds).values()) - before) / s.items * 1000)
         peak = client.run(peak_rss_mb)
@@ -114,19 +120,27 @@ def main(argv=None):
     net = network()
     tmp = Path(tempfile.mkdtemp(prefix="scatterx-scale-", dir=args.tmp))
     load_before = os.getloadavg()
-    record = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
-              "machine": {"cores": len(os.sched_getaffinity(0)), "platform": platform.platform(),
-                          "processor": platform.machine(), "python": platform.python_version()},
-              "versions": {"scatterx": sx.__version__, "numpy": np.__version__},
-              "network": net.to_dict(), "n_features": net.n_features, "chunk": CHUNK, "items": args.items,
-              "load_average_before": load_before}
+    record = {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "machine": {
+            "cores": len(os.sched_getaffinity(0)),
+            "platform": platform.platform(),
+            "processor": platform.machine(),
+            "python": platform.python_version(),
+        },
+        "versions": {"scatterx": sx.__version__, "numpy": np.__version__},
+        "network": net.to_dict(),
+        "n_features": net.n_features,
+        "chunk": CHUNK,
+        "items": args.items,
+        "load_average_before": load_before,
+    }
     try:
         import dask
         import distributed
         import zarr
 
-        record["versions"].update(dask=dask.__version__, distributed=distributed.__version__,
-                                  zarr=zarr.__version__)
+        record["versions"].update(dask=dask.__version__, distributed=distributed.__version__, zarr=zarr.__version__)
         data = make_data(tmp / "x.npy", args.items)
         warmup = make_data(tmp / "warmup.npy", 2 * CHUNK, seed=2)
         throughput = []
@@ -137,14 +151,28 @@ def main(argv=None):
             summary = extract(data, net, tmp / "sync.zarr", chunk=CHUNK, overwrite=True, progress=False)
             s.append(summary.items_per_s)
             cpu.append((cpu_seconds() - before) / summary.items * 1000)
-        throughput.append({"config": "in-process (synchronous, all cores)", "workers": 1, "threads": None,
-                           "items_per_s": s, "cpu_s_per_1000_items": cpu})
+        throughput.append(
+            {
+                "config": "in-process (synchronous, all cores)",
+                "workers": 1,
+                "threads": None,
+                "items_per_s": s,
+                "cpu_s_per_1000_items": cpu,
+            }
+        )
         print(f"synchronous: {statistics.median(s):.0f} items/s", flush=True)
         for workers, threads in ((1, 1), (1, 2), (2, 1)):
             runs, cpu, _, peak = run_on_cluster(workers, threads, data, net, tmp / "out.zarr", args.repeats, warmup)
-            throughput.append({"config": f"local:{workers}, {threads} thread(s) per task", "workers": workers,
-                               "threads": threads, "items_per_s": runs, "cpu_s_per_1000_items": cpu,
-                               "worker_peak_rss_mb": peak})
+            throughput.append(
+                {
+                    "config": f"local:{workers}, {threads} thread(s) per task",
+                    "workers": workers,
+                    "threads": threads,
+                    "items_per_s": runs,
+                    "cpu_s_per_1000_items": cpu,
+                    "worker_peak_rss_mb": peak,
+                }
+            )
             print(f"{workers} worker(s) × {threads} thread(s): {statistics.median(runs):.0f} items/s", flush=True)
         rate = {(t["workers"], t["threads"]): statistics.median(t["items_per_s"]) for t in throughput}
         record["throughput"] = throughput
@@ -156,12 +184,19 @@ def main(argv=None):
             client_before = peak_rss_mb()
             t0 = time.perf_counter()
             runs, _, start, peak = run_on_cluster(2, 1, path, net, tmp / "m.zarr", 1)
-            memory.append({"items": n, "worker_rss_at_start_mb": start, "worker_peak_rss_mb": peak,
-                           "client_peak_rss_mb_before": client_before, "client_peak_rss_mb_after": peak_rss_mb(),
-                           "items_per_s": runs[0], "seconds": time.perf_counter() - t0,
-                           "input_mb": path.stat().st_size / 2**20,
-                           "output_mb": sum(f.stat().st_size for f in (tmp / "m.zarr").rglob("*") if f.is_file())
-                           / 2**20})
+            memory.append(
+                {
+                    "items": n,
+                    "worker_rss_at_start_mb": start,
+                    "worker_peak_rss_mb": peak,
+                    "client_peak_rss_mb_before": client_before,
+                    "client_peak_rss_mb_after": peak_rss_mb(),
+                    "items_per_s": runs[0],
+                    "seconds": time.perf_counter() - t0,
+                    "input_mb": path.stat().st_size / 2**20,
+                    "output_mb": sum(f.stat().st_size for f in (tmp / "m.zarr").rglob("*") if f.is_file()) / 2**20,
+                }
+            )
             print(f"{n} items: worker peak RSS {peak} MB", flush=True)
             path.unlink()
         record["memory"] = memory
@@ -178,30 +213,46 @@ def main(argv=None):
 
 def markdown(r):
     m = r["machine"]
-    lines = [f"# Dataset-scale extraction ({r['date']})", "",
-             f"{m['cores']} cores, {m['platform']}, Python {m['python']}; "
-             f"scatterx {r['versions']['scatterx']}, dask {r['versions'].get('dask')}, "
-             f"zarr {r['versions'].get('zarr')}.  Network: Morlet J=2 L=4, 2 layers, modulus, sub-sampling 2, "
-             f"{r['n_features']} features per 28×28 float32 image; chunk {r['chunk']} items; output Zarr.  "
-             f"Load average (1, 5, 15 min) before: {', '.join(f'{v:.1f}' for v in r['load_average_before'])}; "
-             f"after: {', '.join(f'{v:.1f}' for v in r['load_average_after'])}.", ""]
+    lines = [
+        f"# Dataset-scale extraction ({r['date']})",
+        "",
+        f"{m['cores']} cores, {m['platform']}, Python {m['python']}; "
+        f"scatterx {r['versions']['scatterx']}, dask {r['versions'].get('dask')}, "
+        f"zarr {r['versions'].get('zarr')}.  Network: Morlet J=2 L=4, 2 layers, modulus, sub-sampling 2, "
+        f"{r['n_features']} features per 28×28 float32 image; chunk {r['chunk']} items; output Zarr.  "
+        f"Load average (1, 5, 15 min) before: {', '.join(f'{v:.1f}' for v in r['load_average_before'])}; "
+        f"after: {', '.join(f'{v:.1f}' for v in r['load_average_after'])}.",
+        "",
+    ]
     if "throughput" in r:
-        lines += [f"## Throughput, {r['items']:,} images", "",
-                  "| configuration | items/s (median) | runs | CPU s per 1000 items (median) |", "|---|---|---|---|"]
+        lines += [
+            f"## Throughput, {r['items']:,} images",
+            "",
+            "| configuration | items/s (median) | runs | CPU s per 1000 items (median) |",
+            "|---|---|---|---|",
+        ]
         for t in r["throughput"]:
-            lines.append(f"| {t['config']} | {statistics.median(t['items_per_s']):.0f} | "
-                         f"{', '.join(f'{v:.0f}' for v in t['items_per_s'])} | "
-                         f"{statistics.median(t['cpu_s_per_1000_items']):.3f} |")
+            lines.append(
+                f"| {t['config']} | {statistics.median(t['items_per_s']):.0f} | "
+                f"{', '.join(f'{v:.0f}' for v in t['items_per_s'])} | "
+                f"{statistics.median(t['cpu_s_per_1000_items']):.3f} |"
+            )
         lines += ["", f"Speed-up from 1 to 2 workers (one thread each): **{r['speedup_1_to_2_workers']:.2f}×**.", ""]
     if "memory" in r:
-        lines += ["## Memory per worker as the data set grows (2 workers, fresh cluster each)", "",
-                  "| images | input (MB) | output (MB) | worker RSS at start (MB) | worker peak RSS (MB) | "
-                  "this process's peak RSS (MB) | items/s |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            "## Memory per worker as the data set grows (2 workers, fresh cluster each)",
+            "",
+            "| images | input (MB) | output (MB) | worker RSS at start (MB) | worker peak RSS (MB) | "
+            "this process's peak RSS (MB) | items/s |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for x in r["memory"]:
-            lines.append(f"| {x['items']:,} | {x['input_mb']:.0f} | {x['output_mb']:.0f} | "
-                         f"{' / '.join(f'{v:.0f}' for v in x['worker_rss_at_start_mb'])} | "
-                         f"{' / '.join(f'{v:.0f}' for v in x['worker_peak_rss_mb'])} | "
-                         f"{x['client_peak_rss_mb_after']:.0f} | {x['items_per_s']:.0f} |")
+            lines.append(
+                f"| {x['items']:,} | {x['input_mb']:.0f} | {x['output_mb']:.0f} | "
+                f"{' / '.join(f'{v:.0f}' for v in x['worker_rss_at_start_mb'])} | "
+                f"{' / '.join(f'{v:.0f}' for v in x['worker_peak_rss_mb'])} | "
+                f"{x['client_peak_rss_mb_after']:.0f} | {x['items_per_s']:.0f} |"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -24,6 +24,7 @@ Writes JSON (machine, versions, date) and a Markdown table.
 
     python benchmarks/vs_kymatio.py --out benchmarks/results [--cases a b] [--device cuda]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,9 +38,8 @@ import sys
 import threading
 import time
 
-import numpy as np
-
 import _record
+import numpy as np
 import scipy.fft
 import scipy.special
 
@@ -100,6 +100,7 @@ class _Recorder:
         def call(a, *args, **kwargs):
             self._log.append((threading.get_ident(), name, a, args, kwargs))
             return fn(a, *args, **kwargs)
+
         return call
 
 
@@ -127,6 +128,7 @@ def record_ffts(ours, x):
 
 def replay(calls, module, sync):
     """Seconds to make the recorded calls alone, one thread per recorded thread."""
+
     def run(batch):
         for name, a, args, kwargs in batch:
             getattr(module, name)(a, *args, **kwargs)
@@ -196,8 +198,13 @@ def _memory_child(case, backend, device, lib):
 def peak_memory(case, backend, device, lib):
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")
     limit = [] if MAX_MEMORY is None else ["--max-memory", str(MAX_MEMORY)]
-    out = subprocess.run([sys.executable, __file__, "--_memory", case, backend, device, lib] + limit,
-                         env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--_memory", case, backend, device, lib] + limit,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])["extra_bytes"]
 
 
@@ -219,17 +226,30 @@ def run_case(case, backend, device, reps):
         tf.append(replay(calls, module, sync))
     ratios = [a / b for a, b in zip(tk, ts)]
     build_ky, build_ours = build_times(case, backend, device, sync)
-    return {"case": case, "backend": backend, "device": device, "config": CASES[case],
-            "kymatio_s": {"median": statistics.median(tk), "min": min(tk), "max": max(tk)},
-            "scatterx_s": {"median": statistics.median(ts), "min": min(ts), "max": max(ts)},
-            "fft_only_s": {"median": statistics.median(tf), "min": min(tf), "max": max(tf),
-                           "calls": sum(map(len, calls.values())), "threads": len(calls)},
-            "total_over_fft": statistics.median(ts) / statistics.median(tf),
-            "ratio_median": statistics.median(ratios), "max_rel_error": err,
-            "counts": err <= 1e-4,
-            "peak_extra_bytes": {"kymatio": peak_memory(case, backend, device, "kymatio"),
-                                 "scatterx": peak_memory(case, backend, device, "scatterx")},
-            "build_s": {"kymatio": build_ky, "scatterx": build_ours}}
+    return {
+        "case": case,
+        "backend": backend,
+        "device": device,
+        "config": CASES[case],
+        "kymatio_s": {"median": statistics.median(tk), "min": min(tk), "max": max(tk)},
+        "scatterx_s": {"median": statistics.median(ts), "min": min(ts), "max": max(ts)},
+        "fft_only_s": {
+            "median": statistics.median(tf),
+            "min": min(tf),
+            "max": max(tf),
+            "calls": sum(map(len, calls.values())),
+            "threads": len(calls),
+        },
+        "total_over_fft": statistics.median(ts) / statistics.median(tf),
+        "ratio_median": statistics.median(ratios),
+        "max_rel_error": err,
+        "counts": err <= 1e-4,
+        "peak_extra_bytes": {
+            "kymatio": peak_memory(case, backend, device, "kymatio"),
+            "scatterx": peak_memory(case, backend, device, "scatterx"),
+        },
+        "build_s": {"kymatio": build_ky, "scatterx": build_ours},
+    }
 
 
 def main(argv=None):
@@ -251,29 +271,43 @@ def main(argv=None):
     from tqdm.auto import tqdm
 
     rows = []
-    jobs = [(c, b) for c in args.cases for b in args.backends
-            if not (c == "e" and args.device != "cuda") and not (args.device == "cuda" and b == "numpy")]
+    jobs = [
+        (c, b)
+        for c in args.cases
+        for b in args.backends
+        if not (c == "e" and args.device != "cuda") and not (args.device == "cuda" and b == "numpy")
+    ]
     for case, backend in tqdm(jobs, desc="cases", file=sys.stderr):
         rows.append(run_case(case, backend, args.device, args.reps))
-    meta = _record.machine(torch_threads=torch.get_num_threads(),
-                           device=torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
-                           scipy=scipy.__version__, torch=torch.__version__, kymatio=kymatio.__version__,
-                           scatterx=sx.__version__, scatterx_max_memory=MAX_MEMORY)
-    lines = [f"scatterx {sx.__version__} vs Kymatio {kymatio.__version__}, float32, {meta['device']}, "
-             f"{meta['cpus']} CPUs, torch {meta['torch']}, {meta['date']}, 1-min load at the end "
-             f"{meta['load_average_1min_at_end']:.2f}"
-             + ("" if MAX_MEMORY is None else f", scatterx max_memory={MAX_MEMORY} bytes"), "",
-             "| case | backend | Kymatio median (s) | scatterx median (s) | speed-up (median of pairs) "
-             "| max rel. error | FFT-only (s) | total / FFT-only | peak extra MiB Kymatio / scatterx "
-             "| filters s Kymatio / scatterx |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    meta = _record.machine(
+        torch_threads=torch.get_num_threads(),
+        device=torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
+        scipy=scipy.__version__,
+        torch=torch.__version__,
+        kymatio=kymatio.__version__,
+        scatterx=sx.__version__,
+        scatterx_max_memory=MAX_MEMORY,
+    )
+    lines = [
+        f"scatterx {sx.__version__} vs Kymatio {kymatio.__version__}, float32, {meta['device']}, "
+        f"{meta['cpus']} CPUs, torch {meta['torch']}, {meta['date']}, 1-min load at the end "
+        f"{meta['load_average_1min_at_end']:.2f}"
+        + ("" if MAX_MEMORY is None else f", scatterx max_memory={MAX_MEMORY} bytes"),
+        "",
+        "| case | backend | Kymatio median (s) | scatterx median (s) | speed-up (median of pairs) "
+        "| max rel. error | FFT-only (s) | total / FFT-only | peak extra MiB Kymatio / scatterx "
+        "| filters s Kymatio / scatterx |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         mem = r["peak_extra_bytes"]
-        lines.append(f"| {r['case']} {r['config'][0]} J={r['config'][1]} {r['config'][2]} batch {r['config'][4]} "
-                     f"| {r['backend']} | {r['kymatio_s']['median']:.4f} | {r['scatterx_s']['median']:.4f} "
-                     f"| {r['ratio_median']:.2f}× | {r['max_rel_error']:.1e} | {r['fft_only_s']['median']:.4f} "
-                     f"| {r['total_over_fft']:.2f} | {mem['kymatio'] / 2**20:.1f} / {mem['scatterx'] / 2**20:.1f} "
-                     f"| {r['build_s']['kymatio']:.3f} / {r['build_s']['scatterx']:.3f} |")
+        lines.append(
+            f"| {r['case']} {r['config'][0]} J={r['config'][1]} {r['config'][2]} batch {r['config'][4]} "
+            f"| {r['backend']} | {r['kymatio_s']['median']:.4f} | {r['scatterx_s']['median']:.4f} "
+            f"| {r['ratio_median']:.2f}× | {r['max_rel_error']:.1e} | {r['fft_only_s']['median']:.4f} "
+            f"| {r['total_over_fft']:.2f} | {mem['kymatio'] / 2**20:.1f} / {mem['scatterx'] / 2**20:.1f} "
+            f"| {r['build_s']['kymatio']:.3f} / {r['build_s']['scatterx']:.3f} |"
+        )
     _record.write(args.out, args.stem or f"vs_kymatio_{args.device}", meta, rows, lines)
     return 0
 

@@ -7,6 +7,7 @@ discrete PyWavelets wavelet as an à-trous frame), ``shearlet``, ``curvelet``,
 ``ridgelet`` (band-limited Parseval frames), ``gabor`` (Weyl–Heisenberg),
 ``from_filters`` (learned or user filters).
 """
+
 from ._frame import FAMILIES, FilterBank, Frame, frame_bounds, from_dict, littlewood_paley
 from .curvelet import Curvelet, curvelet
 from .from_filters import FromFilters, from_filters
@@ -16,6 +17,26 @@ from .pywavelet import PyWavelet, pywavelet, swt_shift
 from .ridgelet import Ridgelet, ridgelet
 from .shearlet import Shearlet, shearlet
 
-__all__ = ["Frame", "FilterBank", "littlewood_paley", "frame_bounds", "from_dict", "FAMILIES",
-           "morlet", "Morlet", "pywavelet", "PyWavelet", "swt_shift", "shearlet", "Shearlet",
-           "curvelet", "Curvelet", "ridgelet", "Ridgelet", "gabor", "Gabor", "from_filters", "FromFilters"]
+__all__ = [
+    "Frame",
+    "FilterBank",
+    "littlewood_paley",
+    "frame_bounds",
+    "from_dict",
+    "FAMILIES",
+    "morlet",
+    "Morlet",
+    "pywavelet",
+    "PyWavelet",
+    "swt_shift",
+    "shearlet",
+    "Shearlet",
+    "curvelet",
+    "Curvelet",
+    "ridgelet",
+    "Ridgelet",
+    "gabor",
+    "Gabor",
+    "from_filters",
+    "FromFilters",
+]

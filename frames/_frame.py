@@ -9,6 +9,7 @@ the output-generating atom (``lowpass``, χ̂ on the grid) and the filters
 Every family ends with the same three steps (render, Littlewood–Paley sum,
 normalise); the last two live here, once, for all families.
 """
+
 from __future__ import annotations
 
 import abc
@@ -95,8 +96,11 @@ def check_scales(family, J, shape, margin=0):
     n = min(shape)
     if 2 ** (J + margin) > n:
         largest = n.bit_length() - 1 - margin
-        allowed = (f"the largest allowed J is {largest}" if largest >= 1
-                   else f"no J fits (min(shape) must be >= {2 ** (1 + margin)})")
+        allowed = (
+            f"the largest allowed J is {largest}"
+            if largest >= 1
+            else f"no J fits (min(shape) must be >= {2 ** (1 + margin)})"
+        )
         rule = "2**J" if margin == 0 else f"2**(J+{margin})"
         raise ValueError(f"{family}: J={J} needs {rule} <= min(shape), got shape {tuple(shape)}; {allowed}")
 
@@ -141,18 +145,19 @@ class FilterBank:
         lowpass = np.asarray(lowpass)
         filters = np.asarray(filters)
         if filters.ndim != lowpass.ndim + 1 or filters.shape[1:] != lowpass.shape:
-            raise ValueError(
-                f"filters must have shape (K, *{lowpass.shape}), got {filters.shape}")
+            raise ValueError(f"filters must have shape (K, *{lowpass.shape}), got {filters.shape}")
         if len(meta) != filters.shape[0]:
             raise ValueError(f"meta must have one record per filter ({filters.shape[0]}), got {len(meta)}")
         for name, a in (("lowpass", lowpass), ("filters", filters)):
             if not np.all(np.isfinite(a)):
                 raise ValueError(f"{name} holds NaN or Inf values")
         cdtype = np.result_type(dtype, np.complex64)
+
         def cast(a):
             a = a.astype(dtype if not np.iscomplexobj(a) else cdtype, copy=True)
             a.setflags(write=False)
             return a
+
         self.lowpass = cast(lowpass)
         self.filters = cast(filters)
         self.meta = [dict(m) for m in meta]
@@ -169,13 +174,13 @@ class FilterBank:
 
     def littlewood_paley(self, symmetric=False):
         """The LP sum |χ̂|² + Σ|ĝ_λ|² on the grid (float64); see :func:`littlewood_paley`."""
-        return littlewood_paley(self.lowpass.astype(np.complex128), self.filters.astype(np.complex128),
-                                symmetric=symmetric)
+        return littlewood_paley(
+            self.lowpass.astype(np.complex128), self.filters.astype(np.complex128), symmetric=symmetric
+        )
 
     def bounds(self, symmetric=False):
         """Frame bounds (A, B) = (min, max) of the LP sum; ``symmetric=True`` for real inputs."""
-        return frame_bounds(self.lowpass.astype(np.complex128), self.filters.astype(np.complex128),
-                            symmetric=symmetric)
+        return frame_bounds(self.lowpass.astype(np.complex128), self.filters.astype(np.complex128), symmetric=symmetric)
 
     @functools.cached_property
     def lowpass_is_real(self):
@@ -205,7 +210,8 @@ class FilterBank:
         if not A > TIGHT_MIN_A * B:
             raise ValueError(
                 f"tight() needs a frame (lower bound A > 0); this bank has A = {A:.3g} "
-                f"({'symmetrised ' if symmetric else ''}LP sum vanishes somewhere on the {self.shape} grid)")
+                f"({'symmetrised ' if symmetric else ''}LP sum vanishes somewhere on the {self.shape} grid)"
+            )
         inv = 1.0 / np.sqrt(lp)
         return FilterBank(self.lowpass * inv, self.filters * inv, self.meta, frame=self.frame, dtype=self.dtype)
 
@@ -213,8 +219,7 @@ class FilterBank:
         return FilterBank(self.lowpass, self.filters, self.meta, frame=self.frame, dtype=dtype)
 
     def __repr__(self):
-        return (f"FilterBank({self.frame!r}, shape={self.shape}, K={len(self)}, "
-                f"dtype={self.dtype.name})")
+        return f"FilterBank({self.frame!r}, shape={self.shape}, K={len(self)}, dtype={self.dtype.name})"
 
 
 class Frame(abc.ABC):

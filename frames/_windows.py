@@ -11,6 +11,7 @@ so that the products W_j(|ξ|)·V(t(ξ) − l) tile the frequency plane with
 Σ |·|² = 1 exactly (up to rounding).  Frequencies ξ = (ξ_0, ξ_1) are in
 cycles/sample, ξ_0 along axis 0 (rows), ξ_1 along axis 1 (columns).
 """
+
 from __future__ import annotations
 
 import math
@@ -20,12 +21,25 @@ import numpy as np
 from ._frame import check_scales as _check_scales
 from ._frame import int_parameter as positive_int
 
-__all__ = ["ORDER", "RADIAL_EDGE", "meyer_nu", "rise", "fall", "bump", "radial_partition",
-           "partition", "frequency_grid", "orientation", "fold_angle", "fold_nyquist", "check_scales",
-           "positive_int"]
+__all__ = [
+    "ORDER",
+    "RADIAL_EDGE",
+    "meyer_nu",
+    "rise",
+    "fall",
+    "bump",
+    "radial_partition",
+    "partition",
+    "frequency_grid",
+    "orientation",
+    "fold_angle",
+    "fold_nyquist",
+    "check_scales",
+    "positive_int",
+]
 
-ORDER = 3               # ν is C^3: ν(x) = 35x⁴ − 84x⁵ + 70x⁶ − 20x⁷ on [0, 1]
-RADIAL_EDGE = 1.0 / 3   # c: the low-pass of level J is flat up to |ξ| = c·2^−J (Meyer's 1/3)
+ORDER = 3  # ν is C^3: ν(x) = 35x⁴ − 84x⁵ + 70x⁶ − 20x⁷ on [0, 1]
+RADIAL_EDGE = 1.0 / 3  # c: the low-pass of level J is flat up to |ξ| = c·2^−J (Meyer's 1/3)
 
 
 def meyer_nu(x, order=ORDER):
@@ -79,7 +93,7 @@ def radial_partition(r, J, order=ORDER):
     Returns ``W_low`` (shape of r) and ``W`` (J, *r.shape), finest first.
     """
     r = np.asarray(r, dtype=np.float64)
-    x = [(2.0 ** j / RADIAL_EDGE) * r - 1.0 for j in range(J + 1)]
+    x = [(2.0**j / RADIAL_EDGE) * r - 1.0 for j in range(J + 1)]
     bands = np.empty((J,) + r.shape)
     for j in range(J):
         bands[j] = rise(x[j + 1], order) * (fall(x[j], order) if j else 1.0)
@@ -110,7 +124,7 @@ def partition(t, m, periodic, order=ORDER):
     if periodic:
         out[high % m, cols] = bump(frac - 1.0, order)
     else:
-        keep = high < m   # t = m − 1 exactly: the next window would be V(−1) = 0 anyway
+        keep = high < m  # t = m − 1 exactly: the next window would be V(−1) = 0 anyway
         out[high[keep], cols[keep]] = bump(frac[keep] - 1.0, order)
     return out.reshape((m,) + t.shape)
 
@@ -150,7 +164,7 @@ def fold_nyquist(a):
         n = a.shape[axis]
         if n % 2:
             continue
-        line = np.take(a, n // 2, axis=axis)   # the Nyquist row or column, (..., length of the other axis)
+        line = np.take(a, n // 2, axis=axis)  # the Nyquist row or column, (..., length of the other axis)
         mirrored = np.roll(np.flip(line, axis=-1), 1, axis=-1)
         folded = np.sqrt(0.5 * (line * line + mirrored * mirrored))
         index = [slice(None)] * a.ndim

@@ -1,4 +1,5 @@
 """Band-limited curvelets: Meyer radial windows × angular windows, parabolic scaling, Parseval."""
+
 from __future__ import annotations
 
 import math
@@ -7,8 +8,17 @@ import numbers
 import numpy as np
 
 from ._frame import Frame, _as_grid_shape, register
-from ._windows import (RADIAL_EDGE, check_scales, fold_angle, fold_nyquist, frequency_grid,
-                       orientation, partition, positive_int, radial_partition)
+from ._windows import (
+    RADIAL_EDGE,
+    check_scales,
+    fold_angle,
+    fold_nyquist,
+    frequency_grid,
+    orientation,
+    partition,
+    positive_int,
+    radial_partition,
+)
 
 __all__ = ["Curvelet", "curvelet"]
 
@@ -18,7 +28,8 @@ def check_angles(family, angles):
     if isinstance(angles, bool) or not isinstance(angles, numbers.Integral) or angles < 4 or angles % 4:
         raise ValueError(
             f"{family}: angles must be a positive multiple of 4 (wedges over the full circle "
-            f"at the coarsest band-pass scale), got {angles!r}")
+            f"at the coarsest band-pass scale), got {angles!r}"
+        )
     return int(angles)
 
 
@@ -32,7 +43,7 @@ def render_wedges(shape, J, angles, exponents):
     xi0, xi1 = frequency_grid(shape)
     lowpass, bands = radial_partition(np.hypot(xi0, xi1), J)
     phi = orientation(xi0, xi1)
-    counts = [angles // 2 * 2 ** e for e in exponents]   # orientations over [0, π): wedges θ, θ + π paired
+    counts = [angles // 2 * 2**e for e in exponents]  # orientations over [0, π): wedges θ, θ + π paired
     out = np.empty((1 + sum(counts),) + tuple(shape))
     out[0] = lowpass
     meta, windows, i = [], {}, 1
@@ -41,8 +52,16 @@ def render_wedges(shape, J, angles, exponents):
             windows[m] = partition(phi * (m / np.pi), m, periodic=True)
         for l in sorted(range(m), key=lambda l: fold_angle(l * math.pi / m)):
             np.multiply(bands[j], windows[m][l], out=out[i])
-            meta.append({"j": j, "scale": float(j), "xi": 2 * math.pi * RADIAL_EDGE / 2 ** j,
-                         "angles": 2 * m, "wedge": l, "angle": fold_angle(l * math.pi / m)})
+            meta.append(
+                {
+                    "j": j,
+                    "scale": float(j),
+                    "xi": 2 * math.pi * RADIAL_EDGE / 2**j,
+                    "angles": 2 * m,
+                    "wedge": l,
+                    "angle": fold_angle(l * math.pi / m),
+                }
+            )
             i += 1
     fold_nyquist(out)
     return out[0], out[1:], meta

@@ -1,4 +1,5 @@
 """User or learned filters as a frame: spatial kernels or frequency responses, rendered on any grid."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,13 +20,14 @@ def _as_array(name, a):
     """A numpy array from an array-like or a torch tensor (``.detach().cpu().numpy()``), float64/complex128."""
     if hasattr(a, "detach") and hasattr(a, "cpu"):
         a = a.detach().cpu().numpy()
-    elif isinstance(a, dict) and set(a) == {"real", "imag"}:   # to_dict's form of a complex array
+    elif isinstance(a, dict) and set(a) == {"real", "imag"}:  # to_dict's form of a complex array
         a = np.asarray(a["real"], dtype=np.float64) + 1j * np.asarray(a["imag"], dtype=np.float64)
     try:
         a = np.asarray(a)
     except (TypeError, ValueError) as e:
-        raise ValueError(f"from_filters: {name} must be a numeric array or tensor, "
-                         f"got {type(a).__name__}: {e}") from None
+        raise ValueError(
+            f"from_filters: {name} must be a numeric array or tensor, got {type(a).__name__}: {e}"
+        ) from None
     if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
         raise ValueError(f"from_filters: {name} must be a numeric array, got dtype {a.dtype}")
     a = a.astype(np.complex128 if np.iscomplexobj(a) else np.float64)
@@ -54,7 +56,7 @@ def _fold(h, starts, shape):
         pad = [(0, 0)] * out.ndim
         pad[axis] = (r, periods * N - r - n)
         out = np.pad(out, pad)
-        out = out.reshape(out.shape[:axis] + (periods, N) + out.shape[axis + 1:]).sum(axis=axis)
+        out = out.reshape(out.shape[:axis] + (periods, N) + out.shape[axis + 1 :]).sum(axis=axis)
     return out
 
 
@@ -73,7 +75,7 @@ def _trigonometric_kernel(response):
     h = np.fft.ifftn(response, axes=tuple(range(1, response.ndim)))
     starts = []
     for axis, n in enumerate(response.shape[1:], start=1):
-        h = np.fft.fftshift(h, axes=axis)            # sample i at x = i − n//2
+        h = np.fft.fftshift(h, axes=axis)  # sample i at x = i − n//2
         if n % 2 == 0:
             first = np.take(h, [0], axis=axis) * 0.5
             h = np.concatenate([first, np.take(h, range(1, n), axis=axis), first], axis=axis)
@@ -155,14 +157,17 @@ class FromFilters(Frame):
         if not 1 <= chi.ndim <= 3 or 0 in chi.shape:
             raise ValueError(f"from_filters: lowpass must be a non-empty 1-, 2- or 3-D array, got shape {chi.shape}")
         if g.ndim == chi.ndim + 2 and g.shape[1] == 1:
-            g = g[:, 0]   # a convolution weight (K, 1, *kernel)
+            g = g[:, 0]  # a convolution weight (K, 1, *kernel)
         if g.ndim != chi.ndim + 1 or 0 in g.shape:
             raise ValueError(
                 f"from_filters: filters must have shape (K, *kernel) with a {chi.ndim}-D kernel like lowpass "
-                f"{chi.shape} (or a weight (K, 1, *kernel)), got {g.shape}")
+                f"{chi.shape} (or a weight (K, 1, *kernel)), got {g.shape}"
+            )
         if domain == "frequency" and g.shape[1:] != chi.shape:
-            raise ValueError(f"from_filters: frequency responses must share one grid; lowpass has shape "
-                             f"{chi.shape}, filters {g.shape} (expected (K, *{chi.shape}))")
+            raise ValueError(
+                f"from_filters: frequency responses must share one grid; lowpass has shape "
+                f"{chi.shape}, filters {g.shape} (expected (K, *{chi.shape}))"
+            )
         super().__init__(scale=scale, tight=tight, lowpass=_jsonable(chi), filters=_jsonable(g), domain=domain)
         self.ndim = chi.ndim
         self._arrays = (chi, g)
@@ -179,8 +184,10 @@ class FromFilters(Frame):
     def __repr__(self):
         chi, g = self._arrays
         extra = (f", scale={self.scale!r}" if self.scale != 1.0 else "") + (", tight=True" if self.tight else "")
-        return (f"frames.from_filters(<lowpass {chi.shape}>, <{g.shape[0]} filters {g.shape[1:]}>, "
-                f"domain={self.params['domain']!r}{extra})")
+        return (
+            f"frames.from_filters(<lowpass {chi.shape}>, <{g.shape[0]} filters {g.shape[1:]}>, "
+            f"domain={self.params['domain']!r}{extra})"
+        )
 
     def check_shape(self, shape):
         shape = _as_grid_shape(shape, self.ndim)
@@ -189,7 +196,8 @@ class FromFilters(Frame):
                 if any(n > N for n, N in zip(a, shape)):
                     raise ValueError(
                         f"from_filters: the {what} kernel {a} is larger than the grid {shape}; "
-                        f"spatial kernels must fit the grid (they would alias)")
+                        f"spatial kernels must fit the grid (they would alias)"
+                    )
         return shape
 
     def _render(self, shape):
@@ -203,7 +211,7 @@ class FromFilters(Frame):
             h, starts = _trigonometric_kernel(stacked)
             responses = np.fft.fftn(_fold(h, starts, shape), axes=tuple(range(1, stacked.ndim)))
             if not np.iscomplexobj(stacked):
-                responses = responses.real   # the interpolant of a real response is real (Nyquist split)
+                responses = responses.real  # the interpolant of a real response is real (Nyquist split)
             lowpass, filters = responses[0], responses[1:]
         if self.tight:
             A, B = frame_bounds(lowpass, filters)
@@ -211,7 +219,8 @@ class FromFilters(Frame):
                 raise ValueError(
                     f"from_filters: tight=True needs a frame, but these filters are not one on the grid {shape}: "
                     f"the LP sum |χ̂|² + Σ|ĝ_k|² has minimum A = {A:.3g} (max B = {B:.3g}), it vanishes at some "
-                    f"frequency; add a low-pass or filters that cover it, or use tight=False")
+                    f"frequency; add a low-pass or filters that cover it, or use tight=False"
+                )
         return lowpass, filters, _meta(filters, shape)
 
 

@@ -5,6 +5,7 @@ frequencies covering the whole period, ν_m = m/n cycles/sample, so that it
 tiles the frequency torus; the window is separable and periodic, and the
 filters are its translates in frequency (modulations in space).
 """
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,8 @@ __all__ = ["Gabor", "gabor", "meyer_window", "gaussian_window"]
 
 WINDOWS = ("meyer", "gaussian")
 DEFAULT_N_FREQS = {1: 16, 2: 8, 3: 4}
-DEFAULT_SIGMA = 0.6     # adjacent Gaussian windows cross at exp(−1/(8·0.36)) ≈ 0.71 of their peak
-DEFAULT_OVERLAP = 1.0   # Meyer roll-off: the smoothest window, no flat top
+DEFAULT_SIGMA = 0.6  # adjacent Gaussian windows cross at exp(−1/(8·0.36)) ≈ 0.71 of their peak
+DEFAULT_OVERLAP = 1.0  # Meyer roll-off: the smoothest window, no flat top
 # meta 'scale' = log2(NU_REF / |ν|): NU_REF = 3/8 cycles/sample is the centre frequency of the finest
 # 2-D Morlet wavelet (j = 0, ξ = 3π/4 rad/sample), so scales compare across families.
 NU_REF = 3.0 / 8.0
@@ -67,7 +68,7 @@ def _axis_windows(N, n, window, width):
     t = (k * n - m * N) % (N * n)
     u = np.where(2 * t >= N * n, t - N * n, t) / N
     if window == "meyer":
-        return meyer_window(u, width)   # support (1+β)/2 ≤ 1 ≤ n/2 spacings: no images overlap
+        return meyer_window(u, width)  # support (1+β)/2 ≤ 1 ≤ n/2 spacings: no images overlap
     images = math.ceil(GAUSS_REACH * width / n + 0.5)
     return sum(gaussian_window(u - p * n, width) for p in range(-images, images + 1))
 
@@ -201,10 +202,23 @@ class Gabor(Frame):
 
     family = "gabor"
 
-    def __init__(self, n_freqs=None, *, window="meyer", overlap=None, sigma=None, zero_mean=None,
-                 real_input=False, ndim=None, scale=1.0, tight=False):
-        n_freqs = tuple(int_parameter("gabor", "n_freqs", n, "lattice points per axis", minimum=2)
-                        for n in _as_n_freqs(n_freqs, ndim))
+    def __init__(
+        self,
+        n_freqs=None,
+        *,
+        window="meyer",
+        overlap=None,
+        sigma=None,
+        zero_mean=None,
+        real_input=False,
+        ndim=None,
+        scale=1.0,
+        tight=False,
+    ):
+        n_freqs = tuple(
+            int_parameter("gabor", "n_freqs", n, "lattice points per axis", minimum=2)
+            for n in _as_n_freqs(n_freqs, ndim)
+        )
         if window not in WINDOWS:
             raise ValueError(f"gabor: window must be one of {WINDOWS}, got {window!r}")
         if not isinstance(real_input, (bool, np.bool_)):
@@ -214,18 +228,19 @@ class Gabor(Frame):
             if sigma is not None or zero_mean is not None:
                 raise ValueError(
                     f"gabor: sigma and zero_mean are 'gaussian' parameters, got sigma={sigma!r}, "
-                    f"zero_mean={zero_mean!r} with window='meyer' (its band-pass filters are zero-mean already)")
+                    f"zero_mean={zero_mean!r} with window='meyer' (its band-pass filters are zero-mean already)"
+                )
             overlap = DEFAULT_OVERLAP if overlap is None else overlap
             if isinstance(overlap, bool) or not isinstance(overlap, numbers.Real) or not 0 < overlap <= 1:
                 raise ValueError(f"gabor: overlap must be a number in (0, 1], got {overlap!r}")
             params["overlap"] = float(overlap)
         else:
             if overlap is not None:
-                raise ValueError(f"gabor: overlap is a 'meyer' parameter, got overlap={overlap!r} "
-                                 f"with window='gaussian'")
+                raise ValueError(
+                    f"gabor: overlap is a 'meyer' parameter, got overlap={overlap!r} with window='gaussian'"
+                )
             sigma = DEFAULT_SIGMA if sigma is None else sigma
-            if (isinstance(sigma, bool) or not isinstance(sigma, numbers.Real) or not math.isfinite(sigma)
-                    or sigma <= 0):
+            if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real) or not math.isfinite(sigma) or sigma <= 0:
                 raise ValueError(f"gabor: sigma must be a positive number (in lattice spacings), got {sigma!r}")
             zero_mean = True if zero_mean is None else zero_mean
             if not isinstance(zero_mean, (bool, np.bool_)):
@@ -241,7 +256,8 @@ class Gabor(Frame):
             allowed = tuple(shape) if self.ndim > 1 else shape[0]
             raise ValueError(
                 f"gabor: n_freqs={_show(n_freqs)} needs at least n_freqs samples per axis, got shape {shape}; "
-                f"the largest n_freqs allowed is {allowed}")
+                f"the largest n_freqs allowed is {allowed}"
+            )
         return shape
 
     def _render(self, shape):
@@ -265,10 +281,12 @@ class Gabor(Frame):
 def _meta(s, n_freqs):
     centre = [a / n for a, n in zip(s, n_freqs)]
     radius = math.hypot(*centre)
-    record = {"m": s[0] if len(s) == 1 else list(s),
-              "centre": centre[0] if len(s) == 1 else centre,
-              "radius": radius,
-              "scale": math.log2(NU_REF / radius)}
+    record = {
+        "m": s[0] if len(s) == 1 else list(s),
+        "centre": centre[0] if len(s) == 1 else centre,
+        "radius": radius,
+        "scale": math.log2(NU_REF / radius),
+    }
     if len(s) == 2:
         record["angle"] = math.atan2(centre[1], centre[0])
     return record
@@ -278,13 +296,32 @@ def _show(n_freqs):
     return n_freqs[0] if len(n_freqs) == 1 else n_freqs
 
 
-def gabor(n_freqs=None, *, window="meyer", overlap=None, sigma=None, zero_mean=None, real_input=False,
-          ndim=None, scale=1.0, tight=False):
+def gabor(
+    n_freqs=None,
+    *,
+    window="meyer",
+    overlap=None,
+    sigma=None,
+    zero_mean=None,
+    real_input=False,
+    ndim=None,
+    scale=1.0,
+    tight=False,
+):
     """Gabor (Weyl–Heisenberg) frame; see :class:`Gabor` for the formulas and the LP sum.
 
     ``gabor()`` is 2-D, an 8 × 8 lattice with the Meyer window (Parseval);
     ``gabor(ndim=1)`` is 1-D with 16 lattice points; ``gabor(window='gaussian')``
     uses a Gaussian window (σ = 0.6 spacings, zero-mean band-pass filters).
     """
-    return Gabor(n_freqs, window=window, overlap=overlap, sigma=sigma, zero_mean=zero_mean,
-                 real_input=real_input, ndim=ndim, scale=scale, tight=tight)
+    return Gabor(
+        n_freqs,
+        window=window,
+        overlap=overlap,
+        sigma=sigma,
+        zero_mean=zero_mean,
+        real_input=real_input,
+        ndim=ndim,
+        scale=scale,
+        tight=tight,
+    )

@@ -13,6 +13,7 @@ bank of ``Q2``: render ``morlet(J, Q=Q2, T=T)`` to get it.
 The 3-D bank (``ndim=3``) is ours, built on the 2-D constants: Gaussian
 envelopes, ξ_j = (3π/4)·2^{−j}, L directions on the half-sphere.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -22,21 +23,30 @@ import numpy as np
 
 from ._frame import Frame, _as_grid_shape, check_scales, int_parameter, register
 
-__all__ = ["Morlet", "morlet", "gabor_2d", "morlet_2d", "morlet_1d", "filter_params_1d",
-           "directions_3d", "slant_3d", "gaussian_3d_response"]
+__all__ = [
+    "Morlet",
+    "morlet",
+    "gabor_2d",
+    "morlet_2d",
+    "morlet_1d",
+    "filter_params_1d",
+    "directions_3d",
+    "slant_3d",
+    "gaussian_3d_response",
+]
 
 # 2-D constants (Kymatio 0.3.0, scattering2d/filter_bank.py).
-SIGMA_2D = 0.8              # σ_j = 0.8 · 2^j, spatial width of the Gaussian envelope
-XI_2D = 3.0 / 4.0 * np.pi   # ξ_j = (3π/4) · 2^-j, radians/sample
-PI_2D = 3.1415              # Kymatio's Gaussian normalisation uses this, not π
-IMAGES_2D = 2               # periodise over the (2·2 + 1)² = 25 images u + (aM, bN), |a|, |b| ≤ 2
+SIGMA_2D = 0.8  # σ_j = 0.8 · 2^j, spatial width of the Gaussian envelope
+XI_2D = 3.0 / 4.0 * np.pi  # ξ_j = (3π/4) · 2^-j, radians/sample
+PI_2D = 3.1415  # Kymatio's Gaussian normalisation uses this, not π
+IMAGES_2D = 2  # periodise over the (2·2 + 1)² = 25 images u + (aM, bN), |a|, |b| ≤ 2
 SKIP_2D = 50 * math.log(10)  # an image whose Gaussian is below 1e-50 everywhere adds nothing
 
 # 1-D constants (Kymatio 0.3.0, ScatteringBase1D.build).
-R_PSI = math.sqrt(0.5)      # adjacent wavelets cross at this fraction of their peak
-SIGMA0 = 0.1                # low-pass width σ_φ = SIGMA0 / T (cycles/sample)
-ALPHA = 5.0                 # aliasing tolerance for the maximal subsampling j
-EPS_P = 1e-7                # precision that sets the number of frequency periods P
+R_PSI = math.sqrt(0.5)  # adjacent wavelets cross at this fraction of their peak
+SIGMA0 = 0.1  # low-pass width σ_φ = SIGMA0 / T (cycles/sample)
+ALPHA = 5.0  # aliasing tolerance for the maximal subsampling j
+EPS_P = 1e-7  # precision that sets the number of frequency periods P
 MAX_P = 5
 
 
@@ -55,7 +65,7 @@ def _gaussian_pair_2d(shape, sigma, theta, xi, slant):
     k = slant * slant
     two_s2 = 2.0 * sigma * sigma
     cxx, cxy, cyy = (c * c + k * s * s) / two_s2, 2.0 * c * s * (1.0 - k) / two_s2, (s * s + k * c * c) / two_s2
-    lam = min(1.0, k) / two_s2   # smallest eigenvalue of C
+    lam = min(1.0, k) / two_s2  # smallest eigenvalue of C
     gabor = np.zeros(shape, np.complex128)
     envelope = np.zeros(shape, np.float64)
     images = range(-IMAGES_2D, IMAGES_2D + 1)
@@ -99,7 +109,7 @@ def morlet_2d(shape, sigma, theta, xi, slant=0.5):
 
 def _render_2d(shape, J, L):
     slant = 4.0 / L
-    theta0 = int(L - L / 2 - 1)   # orientation index of angle 0 (truncation, as in Kymatio)
+    theta0 = int(L - L / 2 - 1)  # orientation index of angle 0 (truncation, as in Kymatio)
     filters, meta = [], []
     for j in range(J):
         sigma, xi = SIGMA_2D * 2**j, XI_2D / 2**j
@@ -126,11 +136,11 @@ def morlet_1d(N, xi, sigma):
     low-pass χ̂[k] = c Σ_p G_σ(k/N + p).
     """
     P = _n_periods(sigma)
-    nu = (np.arange(N) + N * np.arange(1 - P, P)[:, None]) / N   # row p: k/N + p, exact integers over N
+    nu = (np.arange(N) + N * np.arange(1 - P, P)[:, None]) / N  # row p: k/N + p, exact integers over N
     two_s2 = 2.0 * sigma**2
-    h = np.exp(-nu**2 / two_s2).mean(axis=0)   # the mean, not the sum, so κ rounds as in Kymatio
+    h = np.exp(-(nu**2) / two_s2).mean(axis=0)  # the mean, not the sum, so κ rounds as in Kymatio
     if xi:
-        gabor = np.exp(-(nu - xi) ** 2 / two_s2).mean(axis=0)
+        gabor = np.exp(-((nu - xi) ** 2) / two_s2).mean(axis=0)
         h = gabor - (gabor[0] / h[0]) * h
     return h / np.abs(np.fft.ifft(h)).sum()
 
@@ -150,7 +160,7 @@ def filter_params_1d(J, Q, r_psi=R_PSI, sigma0=SIGMA0, alpha=ALPHA):
     sigma_max = xi_max * ((1 - ratio) / (1 + ratio)) * (1.0 / math.sqrt(2 * math.log(1.0 / r_psi)))
     xis, sigmas = [], []
     if sigma_max <= sigma_min:
-        elbow = sigma_max   # Kymatio's choice: the constant-width filters hang off σ_0, not ξ_0
+        elbow = sigma_max  # Kymatio's choice: the constant-width filters hang off σ_0, not ξ_0
     else:
         xis, sigmas = [xi_max], [sigma_max]
         # repeated division, not a closed form, so the stopping test matches Kymatio bit for bit
@@ -169,8 +179,9 @@ def _render_1d(shape, J, Q, T):
     (N,) = shape
     xis, sigmas, js = filter_params_1d(J, Q)
     filters = np.stack([morlet_1d(N, xi, sigma) for xi, sigma in zip(xis, sigmas)])
-    meta = [{"j": j, "xi": xi, "sigma": sigma, "scale": math.log2(xis[0] / xi)}
-            for xi, sigma, j in zip(xis, sigmas, js)]
+    meta = [
+        {"j": j, "xi": xi, "sigma": sigma, "scale": math.log2(xis[0] / xi)} for xi, sigma, j in zip(xis, sigmas, js)
+    ]
     return morlet_1d(N, 0, SIGMA0 / T), filters, meta
 
 
@@ -179,11 +190,11 @@ def _render_1d(shape, J, Q, T):
 GOLDEN = (1.0 + math.sqrt(5.0)) / 2.0
 # L with a regular polyhedron's axes: generators, completed by sign changes and cyclic permutations.
 POLYHEDRA_3D = {
-    3: [(1.0, 0.0, 0.0)],                                          # octahedron vertices: the coordinate axes
-    4: [(1.0, 1.0, 1.0)],                                          # cube vertices: the body diagonals
-    6: [(0.0, 1.0, GOLDEN)],                                       # icosahedron vertices
-    10: [(1.0, 1.0, 1.0), (0.0, 1.0 / GOLDEN, GOLDEN)],            # dodecahedron vertices
-    15: [(0.0, 0.0, 1.0), (0.5, GOLDEN / 2.0, GOLDEN**2 / 2.0)],   # icosidodecahedron vertices
+    3: [(1.0, 0.0, 0.0)],  # octahedron vertices: the coordinate axes
+    4: [(1.0, 1.0, 1.0)],  # cube vertices: the body diagonals
+    6: [(0.0, 1.0, GOLDEN)],  # icosahedron vertices
+    10: [(1.0, 1.0, 1.0), (0.0, 1.0 / GOLDEN, GOLDEN)],  # dodecahedron vertices
+    15: [(0.0, 0.0, 1.0), (0.5, GOLDEN / 2.0, GOLDEN**2 / 2.0)],  # icosidodecahedron vertices
 }
 # exp(−40) ≈ 4e−18: a periodic image whose Gaussian stays below it on the whole grid adds nothing.
 SKIP_3D = 40.0
@@ -224,8 +235,14 @@ def slant_3d(L):
 def _quadratic(M, v):
     """vᵀMv on the grid of the 1-D coordinate arrays v = (v0, v1, v2), by broadcasting."""
     v0, v1, v2 = v[0][:, None, None], v[1][None, :, None], v[2][None, None, :]
-    return (M[0, 0] * v0 * v0 + M[1, 1] * v1 * v1 + M[2, 2] * v2 * v2
-            + 2.0 * M[0, 1] * v0 * v1 + 2.0 * M[0, 2] * v0 * v2 + 2.0 * M[1, 2] * v1 * v2)
+    return (
+        M[0, 0] * v0 * v0
+        + M[1, 1] * v1 * v1
+        + M[2, 2] * v2 * v2
+        + 2.0 * M[0, 1] * v0 * v1
+        + 2.0 * M[0, 2] * v0 * v2
+        + 2.0 * M[1, 2] * v1 * v2
+    )
 
 
 def _images(M, intervals):
@@ -240,7 +257,7 @@ def _images(M, intervals):
         keep, a = [], 0
         while True:
             found = False
-            for b in ((a, -a) if a else (0,)):
+            for b in (a, -a) if a else (0,):
                 lo, hi = intervals(i, b)
                 h = 0.0 if lo <= 0.0 <= hi else min(abs(lo), abs(hi))
                 if h * h / inv[i] <= SKIP_3D:
@@ -250,8 +267,7 @@ def _images(M, intervals):
                 break
             a += 1
         per_axis.append(keep)
-    return [tuple(b for b, _ in combo) for combo in itertools.product(*per_axis)
-            if max(q for _, q in combo) <= SKIP_3D]
+    return [tuple(b for b, _ in combo) for combo in itertools.product(*per_axis) if max(q for _, q in combo) <= SKIP_3D]
 
 
 def gaussian_3d_response(shape, sigma, direction, xi, slant):
@@ -269,17 +285,21 @@ def gaussian_3d_response(shape, sigma, direction, xi, slant):
     """
     e = np.asarray(direction, dtype=np.float64)
     P = np.outer(e, e)
-    D = 0.5 * sigma * sigma * (P + (np.eye(3) - P) / (slant * slant))       # G(ω) = exp(−ωᵀDω)
-    C = (P + slant * slant * (np.eye(3) - P)) / (2.0 * sigma * sigma)       # g(u) = exp(−uᵀCu)
+    D = 0.5 * sigma * sigma * (P + (np.eye(3) - P) / (slant * slant))  # G(ω) = exp(−ωᵀDω)
+    C = (P + slant * slant * (np.eye(3) - P)) / (2.0 * sigma * sigma)  # g(u) = exp(−uᵀCu)
     c = xi * e
     omegas = [2.0 * np.pi * np.fft.fftfreq(N) for N in shape]
-    freq = [_images(D, lambda i, m, t=t: (2 * np.pi * m - np.pi - t[i], 2 * np.pi * m + np.pi - t[i]))
-            for t in (c, np.zeros(3))]
+    freq = [
+        _images(D, lambda i, m, t=t: (2 * np.pi * m - np.pi - t[i], 2 * np.pi * m + np.pi - t[i]))
+        for t in (c, np.zeros(3))
+    ]
     centred = [np.fft.fftfreq(N) * N for N in shape]
     space = _images(C, lambda i, a: (a * shape[i] + centred[i].min(), a * shape[i] + centred[i].max()))
-    if len(freq[0]) + len(freq[1]) <= 2 * len(space) + 2:   # an FFT costs about one image
-        gabor, envelope = (sum(np.exp(-_quadratic(D, [omegas[i] + 2 * np.pi * m[i] - t[i] for i in range(3)]))
-                               for m in images) for t, images in zip((c, np.zeros(3)), freq))
+    if len(freq[0]) + len(freq[1]) <= 2 * len(space) + 2:  # an FFT costs about one image
+        gabor, envelope = (
+            sum(np.exp(-_quadratic(D, [omegas[i] + 2 * np.pi * m[i] - t[i] for i in range(3)])) for m in images)
+            for t, images in zip((c, np.zeros(3)), freq)
+        )
         return gabor, envelope
     norm = slant * slant / ((2.0 * np.pi) ** 1.5 * sigma**3)
     gabor = np.zeros(shape, np.complex128)
@@ -289,8 +309,11 @@ def gaussian_3d_response(shape, sigma, direction, xi, slant):
         g = np.exp(-_quadratic(C, u)) * norm
         envelope += g
         gabor += g * np.exp(1j * float(np.dot(c, [a[i] * shape[i] for i in range(3)])))
-    gabor *= (np.exp(1j * c[0] * centred[0])[:, None, None] * np.exp(1j * c[1] * centred[1])[None, :, None]
-              * np.exp(1j * c[2] * centred[2])[None, None, :])
+    gabor *= (
+        np.exp(1j * c[0] * centred[0])[:, None, None]
+        * np.exp(1j * c[1] * centred[1])[None, :, None]
+        * np.exp(1j * c[2] * centred[2])[None, None, :]
+    )
     # centred[i] holds u_i at index k ≡ u_i (mod N): the arrays are already in DFT order.  The infinite
     # sums are real (γ(−u) = conj γ(u)); the dropped terms leave an imaginary part below 1e−17.
     return np.fft.fftn(gabor).real, np.fft.fftn(envelope).real
@@ -305,8 +328,9 @@ def _render_3d(shape, J, L):
         for theta, e in enumerate(dirs):
             gabor, envelope = gaussian_3d_response(shape, sigma, e, xi, slant)
             filters.append(gabor - (gabor[0, 0, 0] / envelope[0, 0, 0]) * envelope)
-            meta.append({"j": j, "theta": theta, "scale": float(j), "xi": float(xi),
-                         "direction": [float(x) for x in e]})
+            meta.append(
+                {"j": j, "theta": theta, "scale": float(j), "xi": float(xi), "direction": [float(x) for x in e]}
+            )
     lowpass = gaussian_3d_response(shape, SIGMA_2D * 2 ** (J - 1), (1.0, 0.0, 0.0), 0.0, 1.0)[1]
     return lowpass, np.stack(filters), meta
 

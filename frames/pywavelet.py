@@ -4,6 +4,7 @@ Filtering with the bank reproduces ``pywt.swt`` / ``swt2`` / ``swtn`` with
 ``norm=True, trim_approx=True`` up to a circular shift that depends only on
 the filter length (see :class:`PyWavelet`, Notes).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -25,7 +26,7 @@ def _discrete_names():
 
 def _is_continuous(name):
     try:
-        with warnings.catch_warnings():   # 'cmor', 'shan', … without parameters warn
+        with warnings.catch_warnings():  # 'cmor', 'shan', … without parameters warn
             warnings.simplefilter("ignore")
             pywt.ContinuousWavelet(name)
     except ValueError:
@@ -41,14 +42,18 @@ def _as_wavelet_name(name):
         cname = name if isinstance(name, str) else name.name
         raise ValueError(
             f"pywavelet: name={cname!r} is a continuous wavelet; an à-trous frame needs a discrete "
-            f"wavelet's filters (pywt.wavelist(kind='discrete'), e.g. 'db4'), or use frames.morlet")
+            f"wavelet's filters (pywt.wavelist(kind='discrete'), e.g. 'db4'), or use frames.morlet"
+        )
     if not isinstance(name, str):
         raise ValueError(f"pywavelet: name must be a wavelet name (str) or a pywt.Wavelet, got {name!r}")
     names = _discrete_names()
     if name not in names:
         close = difflib.get_close_matches(name.lower(), names, n=6)
-        hint = (f"close matches: {', '.join(close)}" if close
-                else "no close match; pywt.wavelist(kind='discrete') lists them")
+        hint = (
+            f"close matches: {', '.join(close)}"
+            if close
+            else "no close match; pywt.wavelist(kind='discrete') lists them"
+        )
         raise ValueError(f"pywavelet: unknown discrete wavelet name={name!r}; {hint}")
     return name
 
@@ -180,7 +185,7 @@ class PyWavelet(Frame):
     def _render(self, shape):
         J, d = self.params["J"], self.ndim
         wavelet = pywt.Wavelet(self.params["name"])
-        axes = [_axis_responses(wavelet, n, J) for n in shape]   # axes[i][j-1] = (A_j, D_j) on axis i
+        axes = [_axis_responses(wavelet, n, J) for n in shape]  # axes[i][j-1] = (A_j, D_j) on axis i
         keys = ["".join(k) for k in itertools.product("ad", repeat=d)][1:]
         filters, meta = [], []
         for j in range(1, J + 1):

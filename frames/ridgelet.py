@@ -1,4 +1,5 @@
 """Band-limited ridgelet-type frames: the α → 0 end of the α-curvelet family, Parseval."""
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,9 @@ EXPONENT_SLACK = 1e-9
 
 def _check_alpha(alpha):
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0.0 <= float(alpha) <= 1.0:
-        raise ValueError(f"ridgelet: alpha must be a number in [0, 1] (0: ridgelets, ½: curvelets, "
-                         f"1: wavelets), got {alpha!r}")
+        raise ValueError(
+            f"ridgelet: alpha must be a number in [0, 1] (0: ridgelets, ½: curvelets, 1: wavelets), got {alpha!r}"
+        )
     return float(alpha)
 
 
@@ -84,8 +86,9 @@ class Ridgelet(Frame):
 
     def __init__(self, J=3, *, angles=8, alpha=0.0, scale=1.0, tight=False):
         J = positive_int("ridgelet", "J", J, "number of scales")
-        super().__init__(scale=scale, tight=tight, J=J, angles=check_angles("ridgelet", angles),
-                         alpha=_check_alpha(alpha))
+        super().__init__(
+            scale=scale, tight=tight, J=J, angles=check_angles("ridgelet", angles), alpha=_check_alpha(alpha)
+        )
 
     def check_shape(self, shape):
         shape = _as_grid_shape(shape, 2)

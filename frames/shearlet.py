@@ -1,4 +1,5 @@
 """Cone-adapted band-limited shearlets with Meyer-type windows (FFST-like), a Parseval frame."""
+
 from __future__ import annotations
 
 import math
@@ -7,57 +8,69 @@ import numbers
 import numpy as np
 
 from ._frame import Frame, _as_grid_shape, register
-from ._windows import (RADIAL_EDGE, check_scales, fold_angle, fold_nyquist, frequency_grid,
-                       partition, positive_int, radial_partition)
+from ._windows import (
+    RADIAL_EDGE,
+    check_scales,
+    fold_angle,
+    fold_nyquist,
+    frequency_grid,
+    partition,
+    positive_int,
+    radial_partition,
+)
 
 __all__ = ["Shearlet", "shearlet"]
 
 
 def _shear_levels(J, shear_levels):
     if shear_levels is None:
-        return tuple((s + 1) // 2 for s in range(J))   # ⌈s/2⌉: parabolic scaling, α = ½
+        return tuple((s + 1) // 2 for s in range(J))  # ⌈s/2⌉: parabolic scaling, α = ½
     try:
         levels = tuple(shear_levels)
     except TypeError:
         levels = None
-    if (levels is None or len(levels) != J
-            or any(isinstance(e, bool) or not isinstance(e, numbers.Integral) or e < 0 for e in levels)):
+    if (
+        levels is None
+        or len(levels) != J
+        or any(isinstance(e, bool) or not isinstance(e, numbers.Integral) or e < 0 for e in levels)
+    ):
         raise ValueError(
             f"shearlet: shear_levels must be a sequence of J={J} non-negative ints "
-            f"(coarse to fine, |k| <= 2**level), got {shear_levels!r}")
+            f"(coarse to fine, |k| <= 2**level), got {shear_levels!r}"
+        )
     return tuple(int(e) for e in levels)
 
 
 def _cone_windows(xi_num, xi_den, n):
     """Shear windows V(n·s − k), k = −n … n, of the slope s = ξ_num/ξ_den clipped to [−1, 1]."""
-    slope = np.divide(xi_num, xi_den, out=np.zeros(np.broadcast(xi_num, xi_den).shape),
-                      where=xi_den != 0)
+    slope = np.divide(xi_num, xi_den, out=np.zeros(np.broadcast(xi_num, xi_den).shape), where=xi_den != 0)
     return partition(n * np.clip(slope, -1.0, 1.0) + n, 2 * n + 1, periodic=False)
 
 
 def _render(shape, J, levels):
     xi0, xi1 = frequency_grid(shape)
     lowpass, bands = radial_partition(np.hypot(xi0, xi1), J)
-    cone0 = np.abs(xi1) <= np.abs(xi0)   # ξ = 0 and the diagonals |ξ_0| = |ξ_1| belong to cone 0
+    cone0 = np.abs(xi1) <= np.abs(xi0)  # ξ = 0 and the diagonals |ξ_0| = |ξ_1| belong to cone 0
     filters, meta = [], []
     for j in range(J):
         level = levels[J - 1 - j]
-        n = 2 ** level
-        v0 = np.where(cone0, _cone_windows(xi1, xi0, n), 0.0)   # cone 0: s = ξ_1/ξ_0, window k at v0[k + n]
-        v1 = np.where(cone0, 0.0, _cone_windows(xi0, xi1, n))   # cone 1: s = ξ_0/ξ_1
+        n = 2**level
+        v0 = np.where(cone0, _cone_windows(xi1, xi0, n), 0.0)  # cone 0: s = ξ_1/ξ_0, window k at v0[k + n]
+        v1 = np.where(cone0, 0.0, _cone_windows(xi0, xi1, n))  # cone 1: s = ξ_0/ξ_1
         elements = []
         for k in range(-n + 1, n):
             elements.append((v0[k + n], {"cone": 0, "shear": k, "seam": False, "angle": math.atan(k / n)}))
-            elements.append((v1[k + n], {"cone": 1, "shear": k, "seam": False,
-                                         "angle": fold_angle(math.pi / 2 - math.atan(k / n))}))
-        for k in (-n, n):   # the seam: cone 0's shear ±n glued to cone 1's ±n along the diagonal ξ_0 = ±ξ_1
-            elements.append((v0[k + n] + v1[k + n], {"cone": 0, "shear": k, "seam": True,
-                                                     "angle": math.copysign(math.pi / 4, k)}))
+            elements.append(
+                (v1[k + n], {"cone": 1, "shear": k, "seam": False, "angle": fold_angle(math.pi / 2 - math.atan(k / n))})
+            )
+        for k in (-n, n):  # the seam: cone 0's shear ±n glued to cone 1's ±n along the diagonal ξ_0 = ±ξ_1
+            elements.append(
+                (v0[k + n] + v1[k + n], {"cone": 0, "shear": k, "seam": True, "angle": math.copysign(math.pi / 4, k)})
+            )
         elements.sort(key=lambda e: e[1]["angle"])
         for window, m in elements:
             filters.append(bands[j] * window)
-            meta.append({"j": j, "scale": float(j), "xi": 2 * math.pi * RADIAL_EDGE / 2 ** j,
-                         "shear_level": level, **m})
+            meta.append({"j": j, "scale": float(j), "xi": 2 * math.pi * RADIAL_EDGE / 2**j, "shear_level": level, **m})
     out = fold_nyquist(np.stack([lowpass, *filters]))
     return out[0], out[1:], meta
 

@@ -6,6 +6,7 @@ things differ per library and live here: which FFT implementation is called
 (SciPy's multi-threaded ``scipy.fft`` for NumPy, ``torch.fft`` for PyTorch)
 and how a NumPy filter is moved onto the input's device.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,7 +61,7 @@ class Backend:
         else:
             half = self._fft.rfftn(x, axes=axes, workers=self.workers)
         n = x.shape[-1]
-        tail = self.xp.flip(half[..., 1:n - n // 2], axis=-1)
+        tail = self.xp.flip(half[..., 1 : n - n // 2], axis=-1)
         for axis in range(x.ndim - ndim, x.ndim - 1):
             m = x.shape[axis]
             tail = self.xp.take(tail, self.asarray((-np.arange(m)) % m), axis=axis)

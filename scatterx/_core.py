@@ -20,23 +20,34 @@ The generic :class:`~scatterx.Network` (one pooling factor per layer) and the
 Kymatio-compatible frontends (a decimation per filter scale) are two ways of
 filling in the plans; the arithmetic below is shared.
 """
+
 from __future__ import annotations
 
 import concurrent.futures
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 import array_api_compat
 import numpy as np
 import threadpoolctl
 
 from ._backend import Backend
-from .operators import Nonlinearity, Pooling, NoPooling
+from .operators import Nonlinearity, NoPooling, Pooling
 
-__all__ = ["LayerPlan", "propagate", "propagate_batch", "chunking", "item_bytes", "assemble", "filter_decimate",
-           "alias_matrices", "alias_split", "real_block"]
+__all__ = [
+    "LayerPlan",
+    "propagate",
+    "propagate_batch",
+    "chunking",
+    "item_bytes",
+    "assemble",
+    "filter_decimate",
+    "alias_matrices",
+    "alias_split",
+    "real_block",
+]
 
 
 @dataclass
@@ -57,11 +68,11 @@ class LayerPlan:
     """
 
     bank_at: Callable[[int], tuple]
-    nonlinearity: Optional[Nonlinearity] = None
+    nonlinearity: Nonlinearity | None = None
     pooling: Pooling = field(default_factory=NoPooling)
     decimation: Callable[[int, int], int] = lambda level, k: 1
     output_decimation: Callable[[int], int] = lambda level: 1
-    keep: Optional[Callable[[tuple, int, int], bool]] = None
+    keep: Callable[[tuple, int, int], bool] | None = None
     lowpass_real: bool = True
     filters_real: bool = False
     _device_cache: dict = field(default_factory=dict, repr=False)
@@ -126,8 +137,11 @@ class LayerPlan:
                     groups.setdefault((dec, tuple(ks)), []).append(p)
             hit = []
             for (dec, ks), ps in groups.items():
-                parents = slice(ps[0], ps[-1] + 1) if ps == list(range(ps[0], ps[-1] + 1)) else \
-                    be.asarray(np.array(ps, dtype=np.int64))
+                parents = (
+                    slice(ps[0], ps[-1] + 1)
+                    if ps == list(range(ps[0], ps[-1] + 1))
+                    else be.asarray(np.array(ps, dtype=np.int64))
+                )
                 hit.append((dec, parents, ks, [paths[p] + (k,) for p in ps for k in ks]))
             self._blocks_cache[key] = hit
         return hit
@@ -164,9 +178,12 @@ def alias_matrices(F, dec):
     d = len(grid)
     split = F.reshape((K,) + sum(((dec, n // dec) for n in grid), ()))
     order = tuple(2 + 2 * i for i in range(d)) + tuple(1 + 2 * i for i in range(d)) + (0,)
-    G = array_api_compat.array_namespace(F).permute_dims(split, order).reshape(
-        tuple(n // dec for n in grid) + (dec ** d, K))
-    return G / dec ** d
+    G = (
+        array_api_compat.array_namespace(F)
+        .permute_dims(split, order)
+        .reshape(tuple(n // dec for n in grid) + (dec**d, K))
+    )
+    return G / dec**d
 
 
 def real_block(G, xp):
@@ -211,7 +228,7 @@ def filter_decimate(be, Uh, F, dec, ndim, half=False):
         Y = xp.sum(be.multiply(xp.expand_dims(A, axis=1), F), axis=tuple(2 + 2 * i for i in range(ndim)))
         return xp.reshape(Y, (B, P * F.shape[0]) + tuple(Y.shape[2:]))
     A = xp.permute_dims(A, tuple(2 + 2 * i for i in range(ndim)) + (0,) + tuple(1 + 2 * i for i in range(ndim)))
-    A = xp.reshape(A, tuple(A.shape[:ndim]) + (B * P, dec ** ndim))
+    A = xp.reshape(A, tuple(A.shape[:ndim]) + (B * P, dec**ndim))
     if xp.isdtype(F.dtype, "complex floating"):
         Y = xp.matmul(A, F)  # (*coarse, B·P, K)
     else:  # F in real_block form
@@ -236,7 +253,7 @@ def item_bytes(plans, grid, ndim, be, itemsize):
     inverse DFT, DFT outputs): measured with ``tracemalloc`` on NumPy, the
     peak of a large batch minus its outputs was 0.87–0.9 of this model.
     """
-    size = lambda level: math.prod(grid) // level ** ndim
+    size = lambda level: math.prod(grid) // level**ndim
     groups = {1: [()]}
     peak = 0
     for n, plan in enumerate(plans):
@@ -267,9 +284,11 @@ def chunking(x, plans, ndim, be, max_memory=None):
         device = "cuda" if "cuda" in str(be.device) else "cpu-torch" if be.is_torch else "cpu"
         return max(1, CHUNK_BYTES[device] // per_item), threads
     if per_item > max_memory:
-        raise ValueError(f"max_memory={max_memory} bytes is below the working set of one item of grid "
-                         f"{tuple(x.shape[1:])} in this network ({per_item} bytes); expected max_memory >= "
-                         f"{per_item}")
+        raise ValueError(
+            f"max_memory={max_memory} bytes is below the working set of one item of grid "
+            f"{tuple(x.shape[1:])} in this network ({per_item} bytes); expected max_memory >= "
+            f"{per_item}"
+        )
     threads = min(threads, max_memory // per_item)
     return max_memory // (per_item * threads), threads
 
@@ -294,21 +313,34 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
     energies = [[] if propagated is not None else None for _ in starts]
 
     def run(i):
-        return propagate_batch(x[starts[i]:starts[i] + chunk], plans, ndim, real_input=real_input,
-                               propagated=energies[i], workers=None if be.is_torch else 1)
+        return propagate_batch(
+            x[starts[i] : starts[i] + chunk],
+            plans,
+            ndim,
+            real_input=real_input,
+            propagated=energies[i],
+            workers=None if be.is_torch else 1,
+        )
 
     threads = min(len(starts), threads)
     if threads > 1:
         # One BLAS thread per chunk thread: nested BLAS threads oversubscribe the cores.
-        with threadpoolctl.threadpool_limits(1, user_api="blas"), \
-                concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        with (
+            threadpoolctl.threadpool_limits(1, user_api="blas"),
+            concurrent.futures.ThreadPoolExecutor(threads) as pool,
+        ):
             parts = list(pool.map(run, range(len(starts))))
     else:
         parts = [run(i) for i in range(len(starts))]
     if propagated is not None:
         propagated.extend(xp.concat([w[n] for w in energies], axis=0) for n in range(len(energies[0])))
-    return [[(paths, level, xp.concat([part[n][g][2] for part in parts], axis=0))
-             for g, (paths, level, _) in enumerate(layer)] for n, layer in enumerate(parts[0])]
+    return [
+        [
+            (paths, level, xp.concat([part[n][g][2] for part in parts], axis=0))
+            for g, (paths, level, _) in enumerate(layer)
+        ]
+        for n, layer in enumerate(parts[0])
+    ]
 
 
 def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers=None):
@@ -330,30 +362,37 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
         feats, children = [], {}
         last = n == len(plans) - 1
         if propagated is not None:
-            propagated.append(sum((xp.sum(xp.abs(U) ** 2, axis=tuple(range(1, U.ndim)))
-                                   for _, U, _ in groups.values()),
-                                  xp.zeros(x.shape[0], dtype=xp.real(x).dtype,
-                                           device=be.device)))
+            propagated.append(
+                sum(
+                    (xp.sum(xp.abs(U) ** 2, axis=tuple(range(1, U.ndim))) for _, U, _ in groups.values()),
+                    xp.zeros(x.shape[0], dtype=xp.real(x).dtype, device=be.device),
+                )
+            )
         for level, (paths, U, is_real) in groups.items():
             Uh = be.rfftn_full(U, ndim) if is_real else be.fftn(U, ndim)
             out_dec = plan.output_decimation(level)
-            phi = _filter_inverse(be, Uh, plan, level, None, out_dec, ndim, real_dtype,
-                                  real=is_real and plan.lowpass_real)
+            phi = _filter_inverse(
+                be, Uh, plan, level, None, out_dec, ndim, real_dtype, real=is_real and plan.lowpass_real
+            )
             feats.append((paths, level * out_dec, phi))
             if last:
                 continue
             for dec, parents, ks, new_paths in plan.blocks_at(level, paths, be):
                 Up = Uh[:, parents] if isinstance(parents, slice) else xp.take(Uh, parents, axis=1)
-                V = _filter_inverse(be, Up, plan, level, ks, dec, ndim, real_dtype,
-                                    real=is_real and plan.filters_real)
+                V = _filter_inverse(be, Up, plan, level, ks, dec, ndim, real_dtype, real=is_real and plan.filters_real)
                 V = plan.pooling(plan.nonlinearity(V), ndim)
                 children.setdefault(level * dec * plan.pooling.factor, []).append(
-                    (new_paths, V, xp.isdtype(V.dtype, "real floating")))
+                    (new_paths, V, xp.isdtype(V.dtype, "real floating"))
+                )
         out.append(feats)
-        groups = {lvl: (sum((c[0] for c in cs), []),
-                        cs[0][1] if len(cs) == 1 else xp.concat([c[1] for c in cs], axis=1),
-                        all(c[2] for c in cs))
-                  for lvl, cs in children.items()}
+        groups = {
+            lvl: (
+                sum((c[0] for c in cs), []),
+                cs[0][1] if len(cs) == 1 else xp.concat([c[1] for c in cs], axis=1),
+                all(c[2] for c in cs),
+            )
+            for lvl, cs in children.items()
+        }
     return out
 
 
@@ -380,8 +419,10 @@ def assemble(layer_feats, xp):
     paths = sum((list(p) for p, _, _ in layer_feats), [])
     shapes = {tuple(a.shape[2:]) for _, _, a in layer_feats}
     if len(shapes) > 1:
-        raise ValueError(f"paths of one layer end on different grids {sorted(shapes)}; "
-                         "use an output decimation that brings them to one grid")
+        raise ValueError(
+            f"paths of one layer end on different grids {sorted(shapes)}; "
+            "use an output decimation that brings them to one grid"
+        )
     arr = layer_feats[0][2] if len(layer_feats) == 1 else xp.concat([a for _, _, a in layer_feats], axis=1)
     order = sorted(range(len(paths)), key=paths.__getitem__)
     if order != list(range(len(paths))):

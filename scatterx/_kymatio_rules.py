@@ -10,6 +10,7 @@ rule *sums* the aliases (it keeps the low band of the response unchanged),
 the 1-D rule *averages* them (the DFT of the filter subsampled in time, the
 response divided by 2^r).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -18,14 +19,23 @@ import numpy as np
 
 from frames.morlet import SIGMA0, morlet_1d
 
-__all__ = ["padding_2d", "pad_widths_2d", "crop_2d", "periodize_1d", "temporal_support_1d",
-           "padding_1d", "border_indices_1d"]
+__all__ = [
+    "padding_2d",
+    "pad_widths_2d",
+    "crop_2d",
+    "periodize_1d",
+    "temporal_support_1d",
+    "padding_1d",
+    "border_indices_1d",
+]
 
 
 def _check_2d_size(M, N, J):
     if 2**J > M or 2**J > N:
-        raise ValueError(f"J={J} needs 2**J <= min(M, N), got shape ({M}, {N}); "
-                         f"the largest allowed J is {min(M, N).bit_length() - 1}")
+        raise ValueError(
+            f"J={J} needs 2**J <= min(M, N), got shape ({M}, {N}); "
+            f"the largest allowed J is {min(M, N).bit_length() - 1}"
+        )
 
 
 def padding_2d(M, N, J):
@@ -44,12 +54,14 @@ def _low_band(n, res):
     """Kept indices of one axis: all but [⌊n/2^(r+1)⌋, that + ⌊n(1 − 2^−r)⌋)."""
     keep = np.ones(n, bool)
     start = int(n * 2.0 ** (-res - 1))
-    keep[start:start + int(n * (1 - 2.0 ** -res))] = False
+    keep[start : start + int(n * (1 - 2.0**-res))] = False
     return keep
 
 
 def crop_2d(response, res):
-    """Kymatio's 2-D filter at resolution r: zero the middle band, then v[k,l] = Σ_{i,j<2^r} x[k + i m, l + j n], (m, n) = (M//2^r, N//2^r).
+    """Kymatio's 2-D filter at resolution r: zero the middle band, then alias-sum.
+
+    v[k,l] = Σ_{i,j<2^r} x[k + i m, l + j n], (m, n) = (M//2^r, N//2^r).
 
     Operates on the last two axes.  When 2^r divides M and N exactly one
     alias survives per output, so this is the crop of rows [0, ⌊m/2⌋) ∪
@@ -59,7 +71,7 @@ def crop_2d(response, res):
     M, N = x.shape[-2:]
     f = 2**res
     m, n = M // f, N // f
-    kept = np.where(_low_band(M, res)[:, None] & _low_band(N, res), x, 0)[..., :f * m, :f * n]
+    kept = np.where(_low_band(M, res)[:, None] & _low_band(N, res), x, 0)[..., : f * m, : f * n]
     return kept.reshape(*x.shape[:-2], f, m, f, n).sum(axis=(-4, -2)).astype(x.dtype, copy=False)
 
 
@@ -73,11 +85,15 @@ def periodize_1d(response, nperiods):
 
 
 def temporal_support_1d(response, criterion_amplitude=1e-3):
-    """Half support: 1 + min{i : max over filters of Σ_{t=i}^{⌊n/2⌋−1} |h[t]| ≤ ε}, h = IDFT ĥ (⌊n/2⌋, with a warning, if none)."""
+    """Half support of the filters' impulse responses.
+
+    1 + min{i : max over filters of Σ_{t=i}^{⌊n/2⌋−1} |h[t]| ≤ ε}, h = IDFT ĥ
+    (⌊n/2⌋, with a warning, if none).
+    """
     h = np.abs(np.fft.ifft(np.asarray(response), axis=-1))
     h = h.reshape(-1, h.shape[-1])
     half = h.shape[-1] // 2
-    tail = np.cumsum(h[:, :half][:, ::-1], axis=1)[:, ::-1].max(axis=0)   # Σ_{t ≥ i} |h[t]|, worst filter
+    tail = np.cumsum(h[:, :half][:, ::-1], axis=1)[:, ::-1].max(axis=0)  # Σ_{t ≥ i} |h[t]|, worst filter
     small = np.flatnonzero(tail <= criterion_amplitude)
     if small.size == 0:
         warnings.warn("Signal support is too small to avoid border effects", stacklevel=2)
@@ -86,7 +102,10 @@ def temporal_support_1d(response, criterion_amplitude=1e-3):
 
 
 def padding_1d(N, J, T=None):
-    """(N_p, left, right): N_p = 2^min(⌈log2(N + 2·3·support(χ̂_T))⌉, ⌊log2(3N − 2)⌋), left = ⌊(N_p − N)/2⌋, right = N_p − N − left.
+    """Padded length and pad widths (N_p, left, right).
+
+    N_p = 2^min(⌈log2(N + 2·3·support(χ̂_T))⌉, ⌊log2(3N − 2)⌋),
+    left = ⌊(N_p − N)/2⌋, right = N_p − N − left.
 
     χ̂_T is the Gaussian low-pass of width 0.1/T on the *unpadded* N-point
     grid and support its :func:`temporal_support_1d` (ε = 10⁻³);
@@ -94,19 +113,22 @@ def padding_1d(N, J, T=None):
     reflect padding needs.
     """
     if T is None:
-        T = 2**J   # not checked against N, as in Kymatio
+        T = 2**J  # not checked against N, as in Kymatio
     elif T > N:
         raise ValueError(f"T={T} (the low-pass support) cannot exceed the input length N={N}")
     min_to_pad = 3 * temporal_support_1d(morlet_1d(N, 0, SIGMA0 / T))
-    j_max_support = (3 * N - 2).bit_length() - 1           # ⌊log2(3N − 2)⌋
-    j_pad = min((N + 2 * min_to_pad - 1).bit_length(), j_max_support)   # ⌈log2(N + 2·min_to_pad)⌉
+    j_max_support = (3 * N - 2).bit_length() - 1  # ⌊log2(3N − 2)⌋
+    j_pad = min((N + 2 * min_to_pad - 1).bit_length(), j_max_support)  # ⌈log2(N + 2·min_to_pad)⌉
     N_padded = 2**j_pad
     left = (N_padded - N) // 2
     return N_padded, left, N_padded - N - left
 
 
 def border_indices_1d(log2_T, J, i0, i1):
-    """Signal bounds after subsampling by 2^j: start_j = ⌈start_{j−1}/2⌉, end_j = ⌈end_{j−1}/2⌉, j = 0 … max(log2_T, J)."""
+    """Signal bounds after subsampling by 2^j, j = 0 … max(log2_T, J).
+
+    start_j = ⌈start_{j−1}/2⌉, end_j = ⌈end_{j−1}/2⌉.
+    """
     ind_start, ind_end = {0: i0}, {0: i1}
     for j in range(1, max(log2_T, J) + 1):
         ind_start[j] = -(-ind_start[j - 1] // 2)

@@ -6,6 +6,7 @@ complex128 are accepted only where the transform is defined for complex
 input (``Network(real_input=False)``) and give complex64 / complex128.
 NaN and Inf are refused, never propagated.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -53,16 +54,20 @@ def check_input(x, shape, name="x", allow_complex=False):
             raise TypeError(f"{name} must be a numeric NumPy array or torch tensor, got {type(x).__name__}")
     xp = array_api_compat.array_namespace(x)
     d = len(shape)
-    if x.ndim < d or tuple(x.shape[x.ndim - d:]) != tuple(shape):
-        raise ValueError(f"{name} must have shape (..., {', '.join(map(str, shape))}) "
-                         f"(batch axes then the grid), got {tuple(x.shape)}")
+    if x.ndim < d or tuple(x.shape[x.ndim - d :]) != tuple(shape):
+        raise ValueError(
+            f"{name} must have shape (..., {', '.join(map(str, shape))}) "
+            f"(batch axes then the grid), got {tuple(x.shape)}"
+        )
     lead = tuple(x.shape[: x.ndim - d])
     if any(n == 0 for n in lead):
         raise ValueError(f"{name} is an empty batch (shape {tuple(x.shape)}); give at least one signal")
     if xp.isdtype(x.dtype, "complex floating"):
         if not allow_complex:
-            raise TypeError(f"{name} has complex dtype {x.dtype}; this transform takes real input "
-                            f"(for complex signals build Network(..., real_input=False))")
+            raise TypeError(
+                f"{name} has complex dtype {x.dtype}; this transform takes real input "
+                f"(for complex signals build Network(..., real_input=False))"
+            )
     elif xp.isdtype(x.dtype, ("integral", "bool")):
         x = xp.astype(x, xp.float64)
     elif not xp.isdtype(x.dtype, "real floating") or x.dtype not in (xp.float32, xp.float64):

@@ -1,14 +1,15 @@
 """The ``scatterx`` command line.
 
-    scatterx frames FAMILY [-p NAME=VALUE ...] --shape 128 128 --out DIR
-        Render a frame family and write its figures (|ĝ| in the frequency
-        plane, the Littlewood–Paley sum with its bounds, the filters in
-        space) and ``FAMILY_bounds.json`` (A, B, filter count, render time).
-        ``--arrays FILE.npz`` gives ``from_filters`` its kernels.
-    scatterx verify CONFIG.json --out DIR       (scatterx.verify: the theory's checks, a report)
-    scatterx compare CONFIGS|--preset … --dataset NAME --out DIR   (scatterx.compare)
-    scatterx extract IN OUT --config net.json [--cluster local:W]   (scatterx.extract)
+scatterx frames FAMILY [-p NAME=VALUE ...] --shape 128 128 --out DIR
+    Render a frame family and write its figures (|ĝ| in the frequency
+    plane, the Littlewood–Paley sum with its bounds, the filters in
+    space) and ``FAMILY_bounds.json`` (A, B, filter count, render time).
+    ``--arrays FILE.npz`` gives ``from_filters`` its kernels.
+scatterx verify CONFIG.json --out DIR       (scatterx.verify: the theory's checks, a report)
+scatterx compare CONFIGS|--preset … --dataset NAME --out DIR   (scatterx.compare)
+scatterx extract IN OUT --config net.json [--cluster local:W]   (scatterx.extract)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,15 +64,27 @@ def _frames_command(args):
     stem = args.name or family
     A, B = bank.bounds()
     As, Bs = bank.bounds(symmetric=True)
-    record = {"frame": frame.to_dict(), "shape": list(bank.shape), "filters": len(bank),
-              "A": A, "B": B, "A_real_input": As, "B_real_input": Bs, "render_s": seconds,
-              "real_in_space": bank.is_real}
-    files = [plot_filters(bank, out / f"{stem}_filters.png"),
-             plot_littlewood_paley(bank, out / f"{stem}_lp.png"),
-             plot_filters_space(bank, out / f"{stem}_space.png")]
+    record = {
+        "frame": frame.to_dict(),
+        "shape": list(bank.shape),
+        "filters": len(bank),
+        "A": A,
+        "B": B,
+        "A_real_input": As,
+        "B_real_input": Bs,
+        "render_s": seconds,
+        "real_in_space": bank.is_real,
+    }
+    files = [
+        plot_filters(bank, out / f"{stem}_filters.png"),
+        plot_littlewood_paley(bank, out / f"{stem}_lp.png"),
+        plot_filters_space(bank, out / f"{stem}_space.png"),
+    ]
     (out / f"{stem}_bounds.json").write_text(json.dumps(record, indent=2))
-    print(f"{frame!r} on {bank.shape}: {len(bank)} filters, A = {A:.6g}, B = {B:.6g} "
-          f"(real input: A = {As:.6g}, B = {Bs:.6g}), rendered in {seconds * 1e3:.1f} ms")
+    print(
+        f"{frame!r} on {bank.shape}: {len(bank)} filters, A = {A:.6g}, B = {B:.6g} "
+        f"(real input: A = {As:.6g}, B = {Bs:.6g}), rendered in {seconds * 1e3:.1f} ms"
+    )
     for f in files + [out / f"{stem}_bounds.json"]:
         print(f"  wrote {f}")
     return 0
@@ -82,13 +95,22 @@ def build_parser():
     sub = p.add_subparsers(dest="command", required=True)
     fr = sub.add_parser("frames", help="plot a frame family's filters and Littlewood–Paley sum")
     fr.add_argument("family", help="frame family (morlet, gabor, pywavelet, shearlet, curvelet, ridgelet, …)")
-    fr.add_argument("-p", "--param", action="append", type=_parse_param, metavar="NAME=VALUE",
-                    help="a family parameter, e.g. -p J=3 -p L=8 -p name=db4 (repeatable)")
+    fr.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        type=_parse_param,
+        metavar="NAME=VALUE",
+        help="a family parameter, e.g. -p J=3 -p L=8 -p name=db4 (repeatable)",
+    )
     fr.add_argument("--shape", type=int, nargs="+", default=[128, 128], help="grid, e.g. --shape 128 128")
     fr.add_argument("--dtype", choices=["float32", "float64"], default="float64")
     fr.add_argument("--tight", action="store_true", help="normalise to a Parseval frame (LP ≡ 1)")
-    fr.add_argument("--arrays", help="from_filters: an .npz with arrays 'lowpass' and 'filters' "
-                                     "(kernels in space, or responses with -p domain=frequency)")
+    fr.add_argument(
+        "--arrays",
+        help="from_filters: an .npz with arrays 'lowpass' and 'filters' "
+        "(kernels in space, or responses with -p domain=frequency)",
+    )
     fr.add_argument("--name", help="file-name stem (default: the family)")
     fr.add_argument("--out", required=True, help="output folder")
     fr.set_defaults(run=_frames_command)

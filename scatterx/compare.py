@@ -71,6 +71,7 @@ Presets (:func:`preset`, expanded for the data set's grid):
 * ``kymatio`` — ``sx.Scattering2D(J, shape, L=8)`` for J = 2 and 3 (1-D:
   ``sx.Scattering1D(J, shape, Q=1)``), the Kymatio baseline rows.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -138,15 +139,20 @@ def _two_layer(frame, shape):
     """The ``families`` architecture: modulus; no pooling, then sub-sampling by 2; features on shape / 4."""
     import scatterx as sx
 
-    net = sx.Network([sx.Module(frame, sx.Modulus()), sx.Module(frame, sx.Modulus(), sx.Subsample(2))],
-                     shape=shape, prune="frequency-decreasing", feature_grid=_feature_grid(shape))
+    net = sx.Network(
+        [sx.Module(frame, sx.Modulus()), sx.Module(frame, sx.Modulus(), sx.Subsample(2))],
+        shape=shape,
+        prune="frequency-decreasing",
+        feature_grid=_feature_grid(shape),
+    )
     return net.admissible()
 
 
 def _feature_grid(shape):
     if any(s % 4 for s in shape):
-        raise ValueError(f"the presets need a grid divisible by 4 on every axis (features on shape / 4), "
-                         f"got {tuple(shape)}")
+        raise ValueError(
+            f"the presets need a grid divisible by 4 on every axis (features on shape / 4), got {tuple(shape)}"
+        )
     return tuple(s // 4 for s in shape)
 
 
@@ -159,20 +165,24 @@ def preset(name, shape):
     d = len(shape)
     if name == "families":
         if d == 2:
-            fams = [("morlet J=2 L=8", "morlet", frames.morlet(J=2, L=8)),
-                    ("gabor 4×4", "gabor", frames.gabor((4, 4), real_input=True)),
-                    ("haar J=2", "pywavelet haar", frames.pywavelet("haar", J=2)),
-                    ("db4 J=2", "pywavelet db4", frames.pywavelet("db4", J=2)),
-                    ("bior2.2 J=2", "pywavelet bior2.2", frames.pywavelet("bior2.2", J=2)),
-                    ("shearlet J=2", "shearlet", frames.shearlet(J=2)),
-                    ("curvelet J=2", "curvelet", frames.curvelet(J=2)),
-                    ("ridgelet J=2", "ridgelet", frames.ridgelet(J=2))]
+            fams = [
+                ("morlet J=2 L=8", "morlet", frames.morlet(J=2, L=8)),
+                ("gabor 4×4", "gabor", frames.gabor((4, 4), real_input=True)),
+                ("haar J=2", "pywavelet haar", frames.pywavelet("haar", J=2)),
+                ("db4 J=2", "pywavelet db4", frames.pywavelet("db4", J=2)),
+                ("bior2.2 J=2", "pywavelet bior2.2", frames.pywavelet("bior2.2", J=2)),
+                ("shearlet J=2", "shearlet", frames.shearlet(J=2)),
+                ("curvelet J=2", "curvelet", frames.curvelet(J=2)),
+                ("ridgelet J=2", "ridgelet", frames.ridgelet(J=2)),
+            ]
         elif d == 1:
-            fams = [("morlet J=3 Q=4", "morlet", frames.morlet(J=3, Q=4)),
-                    ("gabor 16", "gabor", frames.gabor(ndim=1)),
-                    ("haar J=3", "pywavelet haar", frames.pywavelet("haar", J=3, ndim=1)),
-                    ("db4 J=3", "pywavelet db4", frames.pywavelet("db4", J=3, ndim=1)),
-                    ("bior2.2 J=3", "pywavelet bior2.2", frames.pywavelet("bior2.2", J=3, ndim=1))]
+            fams = [
+                ("morlet J=3 Q=4", "morlet", frames.morlet(J=3, Q=4)),
+                ("gabor 16", "gabor", frames.gabor(ndim=1)),
+                ("haar J=3", "pywavelet haar", frames.pywavelet("haar", J=3, ndim=1)),
+                ("db4 J=3", "pywavelet db4", frames.pywavelet("db4", J=3, ndim=1)),
+                ("bior2.2 J=3", "pywavelet bior2.2", frames.pywavelet("bior2.2", J=3, ndim=1)),
+            ]
         else:
             raise ValueError(f"preset 'families' is defined for 1-D and 2-D data, got a {d}-D grid {shape}")
         return [Config(label, _two_layer(f, shape), family) for label, family, f in fams]
@@ -181,21 +191,37 @@ def preset(name, shape):
             raise ValueError(f"preset 'icml2016' is defined for 2-D images, got a {d}-D grid {shape}")
         haar = frames.pywavelet("haar", J=3)
         out = []
-        for mname, M in (("modulus", sx.Modulus()), ("ReLU", sx.ReLU()), ("tanh", sx.Tanh()),
-                         ("sigmoid", sx.Sigmoid())):
-            for pname, P in (("none", sx.NoPooling()), ("sub-sampling 2", sx.Subsample(2)),
-                             ("max 2×2", sx.MaxPool(2)), ("average 2×2", sx.Average(2))):
-                net = sx.Network([sx.Module(haar, M, P), sx.Module(haar, M, sx.NoPooling())], shape=shape,
-                                 prune="frequency-decreasing", feature_grid=_feature_grid(shape)).admissible()
+        for mname, M in (
+            ("modulus", sx.Modulus()),
+            ("ReLU", sx.ReLU()),
+            ("tanh", sx.Tanh()),
+            ("sigmoid", sx.Sigmoid()),
+        ):
+            for pname, P in (
+                ("none", sx.NoPooling()),
+                ("sub-sampling 2", sx.Subsample(2)),
+                ("max 2×2", sx.MaxPool(2)),
+                ("average 2×2", sx.Average(2)),
+            ):
+                net = sx.Network(
+                    [sx.Module(haar, M, P), sx.Module(haar, M, sx.NoPooling())],
+                    shape=shape,
+                    prune="frequency-decreasing",
+                    feature_grid=_feature_grid(shape),
+                ).admissible()
                 out.append(Config(f"haar J=3, {mname}, {pname}", net, mname))
         return out
     if name == "kymatio":
         if d == 2:
-            return [Config(f"Kymatio Scattering2D J={J} L=8", sx.Scattering2D(J=J, shape=shape, L=8), "kymatio")
-                    for J in (2, 3)]
+            return [
+                Config(f"Kymatio Scattering2D J={J} L=8", sx.Scattering2D(J=J, shape=shape, L=8), "kymatio")
+                for J in (2, 3)
+            ]
         if d == 1:
-            return [Config(f"Kymatio Scattering1D J={J} Q=1", sx.Scattering1D(J=J, shape=shape, Q=1), "kymatio")
-                    for J in (2, 3)]
+            return [
+                Config(f"Kymatio Scattering1D J={J} Q=1", sx.Scattering1D(J=J, shape=shape, Q=1), "kymatio")
+                for J in (2, 3)
+            ]
         raise ValueError(f"preset 'kymatio' is defined for 1-D and 2-D data, got a {d}-D grid {shape}")
     raise ValueError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
 
@@ -228,13 +254,16 @@ def _configs(configs, shape):
             net = as_network(c)
             out.append(Config(f"config {i}", net, net.modules[0].frame.to_dict().get("family", "")))
         else:
-            raise TypeError(f"configs[{i}] must be a preset name, a Network, its to_dict(), a JSON path or "
-                            f"a Scattering1D/2D, got {type(c).__name__}")
+            raise TypeError(
+                f"configs[{i}] must be a preset name, a Network, its to_dict(), a JSON path or "
+                f"a Scattering1D/2D, got {type(c).__name__}"
+            )
     for c in out:
         net_shape = tuple(getattr(c.extractor, "shape", shape))
         if net_shape != tuple(shape):
-            raise ValueError(f"config {c.name!r} is built for the grid {net_shape}, the data set's items are "
-                             f"{tuple(shape)}")
+            raise ValueError(
+                f"config {c.name!r} is built for the grid {net_shape}, the data set's items are {tuple(shape)}"
+            )
     names = [c.name for c in out]
     for c in out:
         if names.count(c.name) > 1:
@@ -250,9 +279,8 @@ def _extract(extractor, x, batch, backend, device, desc, progress):
     torch = None
     if backend == "torch":
         import torch
-    for i in tqdm(range(0, len(x), batch), desc=desc, unit="batch", leave=False, file=sys.stderr,
-                  disable=not progress):
-        xb = x[i:i + batch]
+    for i in tqdm(range(0, len(x), batch), desc=desc, unit="batch", leave=False, file=sys.stderr, disable=not progress):
+        xb = x[i : i + batch]
         if torch is not None:
             y = extractor(torch.from_numpy(np.ascontiguousarray(xb)).to(device)).cpu().numpy()
         else:
@@ -273,8 +301,20 @@ def _estimator(classifier, value, seed):
     return SVC(C=value, kernel="rbf", gamma="scale", random_state=seed)
 
 
-def _fit(classifier, values, f_train, y_train, f_test, y_test, val_fraction, curve, seed, fit_threads,
-         search_max=None, pca=None):
+def _fit(
+    classifier,
+    values,
+    f_train,
+    y_train,
+    f_test,
+    y_test,
+    val_fraction,
+    curve,
+    seed,
+    fit_threads,
+    search_max=None,
+    pca=None,
+):
     """Standardise, choose the hyper-parameter on the validation split, refit, score; and the learning curve.
 
     The BLAS under the classifier runs ``fit_threads`` threads: on a small
@@ -285,8 +325,9 @@ def _fit(classifier, values, f_train, y_train, f_test, y_test, val_fraction, cur
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(fit_threads):
-        return _fit_search(classifier, values, f_train, y_train, f_test, y_test, val_fraction, curve, seed,
-                           search_max, pca)
+        return _fit_search(
+            classifier, values, f_train, y_train, f_test, y_test, val_fraction, curve, seed, search_max, pca
+        )
 
 
 def _preprocessor(pca, seed):
@@ -298,8 +339,7 @@ def _preprocessor(pca, seed):
     return StandardScaler() if pca is None else make_pipeline(StandardScaler(), PCA(pca, random_state=seed))
 
 
-def _fit_search(classifier, values, f_train, y_train, f_test, y_test, val_fraction, curve, seed, search_max,
-                pca=None):
+def _fit_search(classifier, values, f_train, y_train, f_test, y_test, val_fraction, curve, seed, search_max, pca=None):
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -333,8 +373,13 @@ def _fit_search(classifier, values, f_train, y_train, f_test, y_test, val_fracti
             c = _estimator(classifier, best, seed).fit(s.transform(f_train[idx]), y_train[idx])
             points.append((n, float(c.score(s.transform(f_test), y_test))))
     points.append((len(y_train), accuracy))
-    return {"accuracy": accuracy, "best": best, "validation": {str(k): v for k, v in search.items()},
-            "fit_s": fit_s, "curve": points}
+    return {
+        "accuracy": accuracy,
+        "best": best,
+        "validation": {str(k): v for k, v in search.items()},
+        "fit_s": fit_s,
+        "curve": points,
+    }
 
 
 # ================================================================== theory columns
@@ -352,10 +397,12 @@ def _theory_measures(net, images, shift):
         bound = r.bound[:, 0]
         layer = np.sqrt(theory.energy_propagation(net, f[None]).feature[:, 0])
         with np.errstate(divide="ignore", invalid="ignore"):
-            rel.append(np.where(layer > 0, r.measured[:, 0] * math.sqrt(float(np.sum(f.astype(np.float64) ** 2)))
-                                / layer, np.nan))
-    deform = theory.deformation_sensitivity(net, images, n_signals=0, tau_fractions=(0.5, 1.0),
-                                            omega_sups=(0.0,))
+            rel.append(
+                np.where(
+                    layer > 0, r.measured[:, 0] * math.sqrt(float(np.sum(f.astype(np.float64) ** 2))) / layer, np.nan
+                )
+            )
+    deform = theory.deformation_sensitivity(net, images, n_signals=0, tau_fractions=(0.5, 1.0), omega_sups=(0.0,))
     with np.errstate(divide="ignore", invalid="ignore"):
         dratio = deform.feature_change / deform.signal_change
     return {
@@ -373,9 +420,30 @@ def _theory_measures(net, images, shift):
 
 
 # ================================================================== the comparison
-def compare(configs, dataset, out_dir, train=None, test=None, classifier="logreg", *, backend="numpy",
-            device="cpu", batch=256, seed=0, val_fraction=0.2, curve=(0.125, 0.25, 0.5), n_theory=8, shift=2,
-            search_max=None, fit_threads=1, features=("raw",), pca=None, progress=True, command=None, path=None):
+def compare(
+    configs,
+    dataset,
+    out_dir,
+    train=None,
+    test=None,
+    classifier="logreg",
+    *,
+    backend="numpy",
+    device="cpu",
+    batch=256,
+    seed=0,
+    val_fraction=0.2,
+    curve=(0.125, 0.25, 0.5),
+    n_theory=8,
+    shift=2,
+    search_max=None,
+    fit_threads=1,
+    features=("raw",),
+    pca=None,
+    progress=True,
+    command=None,
+    path=None,
+):
     """Compare feature extractors on a data set; write ``results.md``, ``results.json`` and figures.
 
     Parameters
@@ -440,43 +508,84 @@ def compare(configs, dataset, out_dir, train=None, test=None, classifier="logreg
     out_dir.mkdir(parents=True, exist_ok=True)
     param, values = CLASSIFIERS[classifier]
     setup = _setup(data, classifier, backend, device, batch, seed, val_fraction, command)
-    setup.update(search_max=search_max, fit_threads=fit_threads, curve=list(curve), features=list(features),
-                 log_eps=LOG_EPS, pca=pca)
+    setup.update(
+        search_max=search_max,
+        fit_threads=fit_threads,
+        curve=list(curve),
+        features=list(features),
+        log_eps=LOG_EPS,
+        pca=pca,
+    )
     rows = []
     t_start = time.perf_counter()
     for c in configs:
         ext = c.extractor
-        _extract(ext, data.x_test[:min(8, len(data.x_test))], batch, backend, device, None, False)  # filters cached
+        _extract(ext, data.x_test[: min(8, len(data.x_test))], batch, backend, device, None, False)  # filters cached
         t0 = time.perf_counter()
         f_train = _extract(ext, data.x_train, batch, backend, device, f"{c.name} (train)", progress)
         f_test = _extract(ext, data.x_test, batch, backend, device, f"{c.name} (test)", progress)
         extract_s = time.perf_counter() - t0
-        common = {"family": c.family, "n_features": int(f_train.shape[1]),
-                  "images_per_s": (len(f_train) + len(f_test)) / extract_s, "extract_s": extract_s}
+        common = {
+            "family": c.family,
+            "n_features": int(f_train.shape[1]),
+            "images_per_s": (len(f_train) + len(f_test)) / extract_s,
+            "extract_s": extract_s,
+        }
         if isinstance(ext, Network):
             imgs = np.asarray(data.x_test[:n_theory], dtype=np.float64)
             common.update(_theory_measures(ext, imgs, shift))
             common["config"] = ext.to_dict()
         else:
-            common["config"] = {"frontend": type(ext).__name__, "J": ext.J, "shape": list(ext.shape),
-                                **({"L": ext.L} if hasattr(ext, "L") else {"Q": getattr(ext, "Q", None)})}
+            common["config"] = {
+                "frontend": type(ext).__name__,
+                "J": ext.J,
+                "shape": list(ext.shape),
+                **({"L": ext.L} if hasattr(ext, "L") else {"Q": getattr(ext, "Q", None)}),
+            }
         if pca is not None and pca > min(f_train.shape):
-            raise ValueError(f"pca={pca} components for {c.name!r}: expected at most min(training items, "
-                             f"features) = {min(f_train.shape)}")
+            raise ValueError(
+                f"pca={pca} components for {c.name!r}: expected at most min(training items, "
+                f"features) = {min(f_train.shape)}"
+            )
         for transform in features:
             t_train, t_test = transform_features(transform, f_train, f_test)
-            fit = _fit(classifier, list(values), t_train, data.y_train, t_test, data.y_test, val_fraction, curve,
-                       seed, fit_threads, search_max, pca)
-            row = {"name": c.name if transform == "raw" else f"{c.name} + {transform}", "features": transform,
-                   **common, "accuracy": fit["accuracy"], param: fit["best"], "validation": fit["validation"],
-                   "fit_s": fit["fit_s"], "curve": fit["curve"]}
+            fit = _fit(
+                classifier,
+                list(values),
+                t_train,
+                data.y_train,
+                t_test,
+                data.y_test,
+                val_fraction,
+                curve,
+                seed,
+                fit_threads,
+                search_max,
+                pca,
+            )
+            row = {
+                "name": c.name if transform == "raw" else f"{c.name} + {transform}",
+                "features": transform,
+                **common,
+                "accuracy": fit["accuracy"],
+                param: fit["best"],
+                "validation": fit["validation"],
+                "fit_s": fit["fit_s"],
+                "curve": fit["curve"],
+            }
             rows.append(row)
             if progress:
-                print(f"{row['name']}: accuracy {row['accuracy']:.4f}, {row['n_features']} features, "
-                      f"{row['images_per_s']:.0f} images/s", file=sys.stderr)
+                print(
+                    f"{row['name']}: accuracy {row['accuracy']:.4f}, {row['n_features']} features, "
+                    f"{row['images_per_s']:.0f} images/s",
+                    file=sys.stderr,
+                )
         # Rewritten after every configuration: an interrupted run keeps what finished.
-        setup.update(wall_s=time.perf_counter() - t_start, complete=len(rows) == len(configs) * len(features),
-                     configurations=len(configs) * len(features))
+        setup.update(
+            wall_s=time.perf_counter() - t_start,
+            complete=len(rows) == len(configs) * len(features),
+            configurations=len(configs) * len(features),
+        )
         _write(out_dir, setup, rows, param)
     return rows
 
@@ -487,8 +596,13 @@ def _setup(data, classifier, backend, device, batch, seed, val_fraction, command
 
     import scatterx
 
-    versions = {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
-                "scikit-learn": sklearn.__version__, "scatterx": scatterx.__version__}
+    versions = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "scatterx": scatterx.__version__,
+    }
     if backend == "torch":
         import torch
 
@@ -499,10 +613,18 @@ def _setup(data, classifier, backend, device, batch, seed, val_fraction, command
         cores = os.cpu_count()
     param, values = CLASSIFIERS[classifier]
     return {
-        "dataset": data.name, "description": data.description, "shape": list(data.shape),
-        "n_train": int(len(data.y_train)), "n_test": int(len(data.y_test)),
-        "classifier": classifier, "search": {param: list(values)}, "val_fraction": val_fraction,
-        "backend": backend, "device": device, "batch": batch, "seed": seed,
+        "dataset": data.name,
+        "description": data.description,
+        "shape": list(data.shape),
+        "n_train": int(len(data.y_train)),
+        "n_test": int(len(data.y_test)),
+        "classifier": classifier,
+        "search": {param: list(values)},
+        "val_fraction": val_fraction,
+        "backend": backend,
+        "device": device,
+        "batch": batch,
+        "seed": seed,
         "command": command or " ".join(shlex.quote(a) for a in ["scatterx"] + sys.argv[1:]),
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, {cores} cores, {platform.system()}",
         "versions": versions,
@@ -516,48 +638,72 @@ def _fmt(v, spec):
 
 def table(rows, param="C"):
     """The Markdown table of ``rows`` (as returned by :func:`compare`)."""
-    lines = ["| configuration | test accuracy | features | images/s | " + param + " | max(B, BL²R²) | "
-             "invariance Φ¹ / Φ² (shift) | deformation ratio | C (Thm 2) | energy Φ⁰ / Φ¹ / Φ² |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| configuration | test accuracy | features | images/s | " + param + " | max(B, BL²R²) | "
+        "invariance Φ¹ / Φ² (shift) | deformation ratio | C (Thm 2) | energy Φ⁰ / Φ¹ / Φ² |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         inv = r.get("invariance")
         inv = "—" if inv is None else " / ".join(_fmt(v, ".3f") for v in inv[1:])
         en = r.get("energy")
         en = "—" if en is None else " / ".join(_fmt(v, ".3g") for v in en)
-        lines.append(f"| {r['name']} | {r['accuracy']:.4f} | {r['n_features']} | {r['images_per_s']:.0f} | "
-                     f"{r[param]:g} | {_fmt(r.get('admissibility'), '.3f')} | {inv} | "
-                     f"{_fmt(r.get('deformation_ratio'), '.3f')} | {_fmt(r.get('deformation_C'), '.3g')} | {en} |")
+        lines.append(
+            f"| {r['name']} | {r['accuracy']:.4f} | {r['n_features']} | {r['images_per_s']:.0f} | "
+            f"{r[param]:g} | {_fmt(r.get('admissibility'), '.3f')} | {inv} | "
+            f"{_fmt(r.get('deformation_ratio'), '.3f')} | {_fmt(r.get('deformation_C'), '.3g')} | {en} |"
+        )
     return "\n".join(lines)
 
 
 def _write(out_dir, setup, rows, param):
     figures = _figures(out_dir, rows)
     shift = next((r["shift"] for r in rows if "shift" in r), None)
-    text = [f"# {setup['dataset']}: {len(rows)} configurations, {setup['classifier']}", "",
-            setup["description"], "",
-            f"{setup['n_train']} training / {setup['n_test']} test items; standardised features"
-            + (f" (rows '+ log': sign(f) log(1 + |f|/ε), ε = {setup['log_eps']} × mean |training feature|, "
-               "before standardisation)" if "log" in setup.get("features", ()) else "")
-            + (f", projected on their first {setup['pca']} principal components" if setup.get("pca") else "")
-            + "; "
-            f"{setup['classifier']} with {param} chosen among {setup['search'][param]} on a "
-            f"{setup['val_fraction']:.0%} stratified validation split of the training set"
-            + (f" (of a stratified subset of {setup['search_max']} items)" if setup["search_max"] and
-               setup["search_max"] < setup["n_train"] else "")
-            + f", then refitted on all of it; learning curve at fractions {setup['curve']}; BLAS threads "
-              f"{setup['fit_threads']}. Backend {setup['backend']} ({setup['device']}), batches of "
-              f"{setup['batch']}.", "",
-            f"Command: `{setup['command']}`", "",
-            f"Machine: {setup['machine']}; " + ", ".join(f"{k} {v}" for k, v in setup["versions"].items())
-            + f"; {setup['date']}; wall time {setup['wall_s']:.0f} s"
-            + ("." if setup["complete"] else f" (incomplete: {len(rows)} of {setup['configurations']} "
-                                            "configurations so far)."), "",
-            table(rows, param), "",
-            "images/s: feature extraction of the training and test sets together. "
-            "Invariance: median over test images of |||Φ^n(T_t f) − Φ^n(f)||| / |||Φ^n(f)||| for the shift "
-            f"t = {shift} samples. Deformation ratio: median |||Φ(F_τ f) − Φ(f)||| / ‖F_τ f − f‖ (≤ 1, "
-            "non-expansiveness) and Theorem 2's empirical constant C, images projected to |ν| ≤ 1/8. "
-            "Energy: mean |||Φ^n f|||² / ‖f‖². — : not a scatterx Network (Kymatio frontend).", ""]
+    text = [
+        f"# {setup['dataset']}: {len(rows)} configurations, {setup['classifier']}",
+        "",
+        setup["description"],
+        "",
+        f"{setup['n_train']} training / {setup['n_test']} test items; standardised features"
+        + (
+            f" (rows '+ log': sign(f) log(1 + |f|/ε), ε = {setup['log_eps']} × mean |training feature|, "
+            "before standardisation)"
+            if "log" in setup.get("features", ())
+            else ""
+        )
+        + (f", projected on their first {setup['pca']} principal components" if setup.get("pca") else "")
+        + "; "
+        f"{setup['classifier']} with {param} chosen among {setup['search'][param]} on a "
+        f"{setup['val_fraction']:.0%} stratified validation split of the training set"
+        + (
+            f" (of a stratified subset of {setup['search_max']} items)"
+            if setup["search_max"] and setup["search_max"] < setup["n_train"]
+            else ""
+        )
+        + f", then refitted on all of it; learning curve at fractions {setup['curve']}; BLAS threads "
+        f"{setup['fit_threads']}. Backend {setup['backend']} ({setup['device']}), batches of "
+        f"{setup['batch']}.",
+        "",
+        f"Command: `{setup['command']}`",
+        "",
+        f"Machine: {setup['machine']}; "
+        + ", ".join(f"{k} {v}" for k, v in setup["versions"].items())
+        + f"; {setup['date']}; wall time {setup['wall_s']:.0f} s"
+        + (
+            "."
+            if setup["complete"]
+            else f" (incomplete: {len(rows)} of {setup['configurations']} configurations so far)."
+        ),
+        "",
+        table(rows, param),
+        "",
+        "images/s: feature extraction of the training and test sets together. "
+        "Invariance: median over test images of |||Φ^n(T_t f) − Φ^n(f)||| / |||Φ^n(f)||| for the shift "
+        f"t = {shift} samples. Deformation ratio: median |||Φ(F_τ f) − Φ(f)||| / ‖F_τ f − f‖ (≤ 1, "
+        "non-expansiveness) and Theorem 2's empirical constant C, images projected to |ν| ≤ 1/8. "
+        "Energy: mean |||Φ^n f|||² / ‖f‖². — : not a scatterx Network (Kymatio frontend).",
+        "",
+    ]
     text += [f"![{f.stem}]({f.name})" for f in figures]
     (out_dir / "results.md").write_text("\n".join(text) + "\n")
     (out_dir / "results.json").write_text(json.dumps({"setup": setup, "rows": rows}, indent=1))
@@ -574,8 +720,9 @@ def _figures(out_dir, rows):
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
     for r in rows:
         ax.scatter(1e3 / r["images_per_s"], r["accuracy"], s=15 + r["n_features"] / 40, alpha=0.7)
-        ax.annotate(r["name"], (1e3 / r["images_per_s"], r["accuracy"]), fontsize=6,
-                    xytext=(3, 2), textcoords="offset points")
+        ax.annotate(
+            r["name"], (1e3 / r["images_per_s"], r["accuracy"]), fontsize=6, xytext=(3, 2), textcoords="offset points"
+        )
     ax.set_xscale("log")
     ax.set_xlabel("extraction time per image (ms, log scale); marker area ∝ feature count")
     ax.set_ylabel("test accuracy")
@@ -604,19 +751,29 @@ def _figures(out_dir, rows):
     colours = {f: plt.cm.tab10(i % 10) for i, f in enumerate(families)}
     for r in rows:
         if "invariance" in r:
-            ax.plot(range(len(r["invariance"])), r["invariance"], marker="o", ms=3, color=colours[r["family"]],
-                    label=r["name"], alpha=0.8)
+            ax.plot(
+                range(len(r["invariance"])),
+                r["invariance"],
+                marker="o",
+                ms=3,
+                color=colours[r["family"]],
+                label=r["name"],
+                alpha=0.8,
+            )
     ax.set_xlabel("layer n")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel("|||Φⁿ(T_t f) − Φⁿ(f)||| / |||Φⁿ(f)|||")
     shift = next((r["shift"] for r in rows if "shift" in r), None)
-    ax.set_title(f"shift by t = {[int(v) if float(v).is_integer() else v for v in shift or []]} samples: "
-                 "lower = more invariant", fontsize=10)
+    ax.set_title(
+        f"shift by t = {[int(v) if float(v).is_integer() else v for v in shift or []]} samples: lower = more invariant",
+        fontsize=10,
+    )
     if families:
         ax.legend(fontsize=6, ncol=2)
     else:  # only Kymatio frontends (so far): nothing measured
-        ax.text(0.5, 0.5, "no scatterx Network among these configurations", ha="center", va="center",
-                transform=ax.transAxes)
+        ax.text(
+            0.5, 0.5, "no scatterx Network among these configurations", ha="center", va="center", transform=ax.transAxes
+        )
     fig.tight_layout()
     paths.append(out_dir / "invariance_vs_depth.png")
     fig.savefig(paths[-1], dpi=120)
@@ -628,11 +785,17 @@ def _figures(out_dir, rows):
 def register_cli(subparsers):
     """Add ``compare`` to the ``scatterx`` command's sub-parsers."""
     p = subparsers.add_parser(
-        "compare", help="compare networks (filter families, non-linearities, pooling) on a data set",
+        "compare",
+        help="compare networks (filter families, non-linearities, pooling) on a data set",
         description="Features, classifier, invariance, stability, energy and cost of each configuration on "
-                    "a data set; writes OUT/results.md, OUT/results.json and figures.")
-    p.add_argument("configs", nargs="*", metavar="CONFIG",
-                   help=f"network JSON files (Network.to_dict()) or preset names ({', '.join(PRESETS)})")
+        "a data set; writes OUT/results.md, OUT/results.json and figures.",
+    )
+    p.add_argument(
+        "configs",
+        nargs="*",
+        metavar="CONFIG",
+        help=f"network JSON files (Network.to_dict()) or preset names ({', '.join(PRESETS)})",
+    )
     p.add_argument("--preset", action="append", choices=PRESETS, help="add a preset's configurations (repeatable)")
     p.add_argument("--dataset", required=True, help="fashion-mnist, digits, mnist1d or textures")
     p.add_argument("--out", required=True, help="output folder")
@@ -642,21 +805,44 @@ def register_cli(subparsers):
     p.add_argument("--backend", choices=["numpy", "torch"], default="numpy")
     p.add_argument("--device", default="cpu", help="torch device (backend torch)")
     p.add_argument("--batch", type=int, default=256, help="items per extraction batch (default 256)")
-    p.add_argument("--curve", type=float, nargs="*", default=[0.125, 0.25, 0.5],
-                   help="training-set fractions of the learning curve (default 0.125 0.25 0.5)")
-    p.add_argument("--search-max", type=int,
-                   help="choose the classifier's C on a stratified subset of this many training items "
-                        "(default: the whole training set)")
-    p.add_argument("--fit-threads", type=int, default=1,
-                   help="BLAS threads of the classifier (default 1: more thrash on a small shared machine)")
-    p.add_argument("--features", nargs="+", choices=FEATURE_TRANSFORMS, default=["raw"],
-                   help="feature transforms, each fitted on the same extraction (default raw; log: "
-                        f"sign(f) log(1 + |f|/ε), ε = {LOG_EPS} × mean |f|)")
-    p.add_argument("--pca", type=int, metavar="N",
-                   help="project the standardised features on N principal components before the classifier")
+    p.add_argument(
+        "--curve",
+        type=float,
+        nargs="*",
+        default=[0.125, 0.25, 0.5],
+        help="training-set fractions of the learning curve (default 0.125 0.25 0.5)",
+    )
+    p.add_argument(
+        "--search-max",
+        type=int,
+        help="choose the classifier's C on a stratified subset of this many training items "
+        "(default: the whole training set)",
+    )
+    p.add_argument(
+        "--fit-threads",
+        type=int,
+        default=1,
+        help="BLAS threads of the classifier (default 1: more thrash on a small shared machine)",
+    )
+    p.add_argument(
+        "--features",
+        nargs="+",
+        choices=FEATURE_TRANSFORMS,
+        default=["raw"],
+        help="feature transforms, each fitted on the same extraction (default raw; log: "
+        f"sign(f) log(1 + |f|/ε), ε = {LOG_EPS} × mean |f|)",
+    )
+    p.add_argument(
+        "--pca",
+        type=int,
+        metavar="N",
+        help="project the standardised features on N principal components before the classifier",
+    )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--data-path", help="Fashion-MNIST folder (default: the `make data` cache, then "
-                                       "/usr/share/datasets/fashion-mnist)")
+    p.add_argument(
+        "--data-path",
+        help="Fashion-MNIST folder (default: the `make data` cache, then /usr/share/datasets/fashion-mnist)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(run=_compare_command)
     return p
@@ -667,12 +853,26 @@ def _compare_command(args):
     if not configs:
         raise SystemExit("scatterx compare: give configuration files or --preset NAME")
     try:
-        rows = compare(configs, args.dataset, args.out, train=args.train, test=args.test,
-                       classifier=args.classifier, backend=args.backend, device=args.device, batch=args.batch,
-                       seed=args.seed, curve=tuple(args.curve), search_max=args.search_max,
-                       fit_threads=args.fit_threads, features=tuple(args.features), pca=args.pca,
-                       progress=not args.quiet, path=args.data_path,
-                       command=getattr(args, "command_line", None))
+        rows = compare(
+            configs,
+            args.dataset,
+            args.out,
+            train=args.train,
+            test=args.test,
+            classifier=args.classifier,
+            backend=args.backend,
+            device=args.device,
+            batch=args.batch,
+            seed=args.seed,
+            curve=tuple(args.curve),
+            search_max=args.search_max,
+            fit_threads=args.fit_threads,
+            features=tuple(args.features),
+            pca=args.pca,
+            progress=not args.quiet,
+            path=args.data_path,
+            command=getattr(args, "command_line", None),
+        )
     except (ValueError, TypeError, FileNotFoundError, ImportError) as e:
         raise SystemExit(f"scatterx compare: {e}") from None
     print(table(rows, CLASSIFIERS[args.classifier][0]))

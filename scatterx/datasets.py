@@ -30,6 +30,7 @@ textures) or as the generator gives them (MNIST-1D); labels are int64.
 ``train=N`` / ``test=N`` keep a random subset (``seed``) of that many
 items, stratified by class.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,18 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Dataset", "load", "load_fashion_mnist", "load_digits", "load_mnist1d", "load_textures",
-           "DATASETS", "FASHION_MNIST_FOLDERS", "FASHION_MNIST_FILES", "FASHION_MNIST_CLASSES"]
+__all__ = [
+    "Dataset",
+    "load",
+    "load_fashion_mnist",
+    "load_digits",
+    "load_mnist1d",
+    "load_textures",
+    "DATASETS",
+    "FASHION_MNIST_FOLDERS",
+    "FASHION_MNIST_FILES",
+    "FASHION_MNIST_CLASSES",
+]
 
 FASHION_MNIST_FILES = {
     "x_train": "train-images-idx3-ubyte",
@@ -47,8 +58,18 @@ FASHION_MNIST_FILES = {
     "x_test": "t10k-images-idx3-ubyte",
     "y_test": "t10k-labels-idx1-ubyte",
 }
-FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 _DEB_PATH = Path("usr/share/datasets/fashion-mnist")
 _CACHE = Path("~/.cache/scatterx/fashion-mnist").expanduser()
 #: Searched in this order when no ``path`` is given (after $SCATTERX_FASHION_MNIST).
@@ -91,8 +112,10 @@ class Dataset:
         xte, yte = _stratified(self.x_test, self.y_test, test, rng, "test")
         if (len(ytr), len(yte)) == (len(self.y_train), len(self.y_test)):
             return self
-        desc = self.description + f" Subset used: {len(ytr)} training and {len(yte)} test items " \
-                                  f"(stratified random, seed {seed})."
+        desc = (
+            self.description + f" Subset used: {len(ytr)} training and {len(yte)} test items "
+            f"(stratified random, seed {seed})."
+        )
         return replace(self, x_train=xtr, y_train=ytr, x_test=xte, y_test=yte, description=desc)
 
 
@@ -135,10 +158,12 @@ def _fashion_folder(path):
         missing = [s for s in FASHION_MNIST_FILES.values() if not _find_file(folders[0], s)]
         raise FileNotFoundError(f"Fashion-MNIST folder {folders[0]} lacks {', '.join(missing)} (raw or .gz)")
     raise FileNotFoundError(
-        "Fashion-MNIST not found in " + ", ".join(map(str, folders)) +
-        ". Run `make data` (apt-get download dataset-fashion-mnist + dpkg -x into "
+        "Fashion-MNIST not found in "
+        + ", ".join(map(str, folders))
+        + ". Run `make data` (apt-get download dataset-fashion-mnist + dpkg -x into "
         f"{_CACHE}), or pass the folder holding the four IDX files (path=, or "
-        "$SCATTERX_FASHION_MNIST).")
+        "$SCATTERX_FASHION_MNIST)."
+    )
 
 
 def load_fashion_mnist(path=None, *, dtype=np.float32):
@@ -170,14 +195,21 @@ def load_fashion_mnist(path=None, *, dtype=np.float32):
     scale = np.asarray(1 / 255, dtype=dtype)
     return Dataset(
         "fashion-mnist",
-        arrays["x_train"].astype(dtype) * scale, arrays["y_train"].astype(np.int64),
-        arrays["x_test"].astype(dtype) * scale, arrays["y_test"].astype(np.int64),
+        arrays["x_train"].astype(dtype) * scale,
+        arrays["y_train"].astype(np.int64),
+        arrays["x_test"].astype(dtype) * scale,
+        arrays["y_test"].astype(np.int64),
         FASHION_MNIST_CLASSES,
         "Fashion-MNIST (Xiao et al. 2017): 28×28 grey-level images of 10 kinds of clothing, "
         f"{len(arrays['y_train']):,} / {len(arrays['y_test']):,} train / test split"
-        + ("" if (len(arrays["y_train"]), len(arrays["y_test"])) == (60_000, 10_000) else
-           " (not the standard 60,000 / 10,000)") + ", pixels scaled to [0, 1].",
-        str(folder))
+        + (
+            ""
+            if (len(arrays["y_train"]), len(arrays["y_test"])) == (60_000, 10_000)
+            else " (not the standard 60,000 / 10,000)"
+        )
+        + ", pixels scaled to [0, 1].",
+        str(folder),
+    )
 
 
 # ------------------------------------------------------------------ bundled sets
@@ -191,10 +223,17 @@ def load_digits(*, dtype=np.float32, seed=0):
     x[:, 4:12, 4:12] = d.images / 16.0
     y = d.target.astype(np.int64)
     tr, te = train_test_split(np.arange(len(y)), test_size=0.25, stratify=y, random_state=seed)
-    return Dataset("digits", x[tr], y[tr], x[te], y[te], tuple(str(i) for i in range(10)),
-                   "scikit-learn digits: 1,797 images of 8×8 pixels (values 0…16, scaled to [0, 1]) centred "
-                   f"on a 16×16 zero grid, 10 classes; {len(tr)} / {len(te)} stratified split (seed {seed}).",
-                   "sklearn.datasets.load_digits")
+    return Dataset(
+        "digits",
+        x[tr],
+        y[tr],
+        x[te],
+        y[te],
+        tuple(str(i) for i in range(10)),
+        "scikit-learn digits: 1,797 images of 8×8 pixels (values 0…16, scaled to [0, 1]) centred "
+        f"on a 16×16 zero grid, 10 classes; {len(tr)} / {len(te)} stratified split (seed {seed}).",
+        "sklearn.datasets.load_digits",
+    )
 
 
 def load_mnist1d(*, dtype=np.float32, seed=None):
@@ -211,12 +250,18 @@ def load_mnist1d(*, dtype=np.float32, seed=None):
         args.seed = seed
     d = make_dataset(args)
     x_train, x_test = np.asarray(d["x"], dtype=dtype), np.asarray(d["x_test"], dtype=dtype)
-    return Dataset("mnist1d", x_train, np.asarray(d["y"], dtype=np.int64), x_test,
-                   np.asarray(d["y_test"], dtype=np.int64), tuple(str(i) for i in range(10)),
-                   f"MNIST-1D (Greydanus 2020): signals of length {x_train.shape[1]}, 10 classes, "
-                   f"{len(x_train)} / {len(x_test)} split, generated offline by "
-                   f"mnist1d.data.make_dataset(get_dataset_args()) (seed {args.seed}).",
-                   "mnist1d.data.make_dataset")
+    return Dataset(
+        "mnist1d",
+        x_train,
+        np.asarray(d["y"], dtype=np.int64),
+        x_test,
+        np.asarray(d["y_test"], dtype=np.int64),
+        tuple(str(i) for i in range(10)),
+        f"MNIST-1D (Greydanus 2020): signals of length {x_train.shape[1]}, 10 classes, "
+        f"{len(x_train)} / {len(x_test)} split, generated offline by "
+        f"mnist1d.data.make_dataset(get_dataset_args()) (seed {args.seed}).",
+        "mnist1d.data.make_dataset",
+    )
 
 
 def load_textures(*, patch=32, images=TEXTURE_IMAGES, dtype=np.float32):
@@ -245,11 +290,18 @@ def load_textures(*, patch=32, images=TEXTURE_IMAGES, dtype=np.float32):
             xs[part].append(block - block.mean(axis=(1, 2), keepdims=True))
             ys[part].append(np.full(len(block), label, dtype=np.int64))
     x_train, x_test = (np.concatenate(xs[p]).astype(dtype) for p in ("train", "test"))
-    return Dataset("textures", x_train, np.concatenate(ys["train"]), x_test, np.concatenate(ys["test"]),
-                   tuple(images),
-                   f"Textures: scikit-image's bundled images {', '.join(images)} cut into {patch}×{patch} "
-                   f"patches (zero mean, unit image variance), one class per image; left halves train "
-                   f"({len(x_train)}), right halves test ({len(x_test)}).", "skimage.data")
+    return Dataset(
+        "textures",
+        x_train,
+        np.concatenate(ys["train"]),
+        x_test,
+        np.concatenate(ys["test"]),
+        tuple(images),
+        f"Textures: scikit-image's bundled images {', '.join(images)} cut into {patch}×{patch} "
+        f"patches (zero mean, unit image variance), one class per image; left halves train "
+        f"({len(x_train)}), right halves test ({len(x_test)}).",
+        "skimage.data",
+    )
 
 
 DATASETS = {

@@ -11,6 +11,7 @@ of the Morlet bank (filters in Fourier and the Littlewood–Paley sum).
 
     python -m scatterx.demo --out demo-output
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,9 @@ def load_digits_on_grid():
 def networks():
     """The compared feature extractors: name → callable on a batch (B, 16, 16)."""
     morlet = frames.morlet(J=2, L=8)
-    two = lambda M, P: sx.Network([sx.Module(morlet, M, P)] * 2, shape=GRID,
-                                  prune="frequency-decreasing", feature_grid=4).admissible()
+    two = lambda M, P: sx.Network(
+        [sx.Module(morlet, M, P)] * 2, shape=GRID, prune="frequency-decreasing", feature_grid=4
+    ).admissible()
     return {
         "modulus + sub-sampling 2": two(sx.Modulus(), sx.Subsample(2)),
         "ReLU + sub-sampling 2": two(sx.ReLU(), sx.Subsample(2)),
@@ -55,9 +57,8 @@ def extract(transform, x, batch=256, desc=None):
     from tqdm.auto import tqdm
 
     out = []
-    for i in tqdm(range(0, len(x), batch), desc=desc, unit="batch", leave=False, file=sys.stderr,
-                  disable=desc is None):
-        out.append(np.asarray(transform(x[i:i + batch])).reshape(len(x[i:i + batch]), -1))
+    for i in tqdm(range(0, len(x), batch), desc=desc, unit="batch", leave=False, file=sys.stderr, disable=desc is None):
+        out.append(np.asarray(transform(x[i : i + batch])).reshape(len(x[i : i + batch]), -1))
     return np.concatenate(out)
 
 
@@ -73,11 +74,15 @@ def classify(train_x, train_y, test_x, test_y, seed=0):
 
 def write_figures(out):
     bank = frames.morlet(J=2, L=8).render(GRID)
-    paths = [plot_filters(bank, out / "morlet_filters.png"),
-             plot_littlewood_paley(bank, out / "morlet_littlewood_paley.png")]
+    paths = [
+        plot_filters(bank, out / "morlet_filters.png"),
+        plot_littlewood_paley(bank, out / "morlet_littlewood_paley.png"),
+    ]
     bank32 = frames.morlet(J=3, L=8).render((64, 64))
-    paths += [plot_filters(bank32, out / "morlet_J3_64_filters.png"),
-              plot_littlewood_paley(bank32, out / "morlet_J3_64_littlewood_paley.png")]
+    paths += [
+        plot_filters(bank32, out / "morlet_J3_64_filters.png"),
+        plot_littlewood_paley(bank32, out / "morlet_J3_64_littlewood_paley.png"),
+    ]
     return paths
 
 
@@ -98,26 +103,42 @@ def main(argv=None):
 
     x, y = load_digits_on_grid()
     tr, te = train_test_split(np.arange(len(x)), test_size=0.25, stratify=y, random_state=args.seed)
-    rows = [{"extractor": "pixels", "accuracy": classify(x[tr].reshape(len(tr), -1), y[tr],
-                                                       x[te].reshape(len(te), -1), y[te], args.seed),
-             "n_features": int(np.prod(GRID)), "extract_s": 0.0, "max_B": None}]
+    rows = [
+        {
+            "extractor": "pixels",
+            "accuracy": classify(x[tr].reshape(len(tr), -1), y[tr], x[te].reshape(len(te), -1), y[te], args.seed),
+            "n_features": int(np.prod(GRID)),
+            "extract_s": 0.0,
+            "max_B": None,
+        }
+    ]
     for name, transform in networks().items():
         extract(transform, x[:8])  # warm-up: filters rendered and cached
         t0 = time.perf_counter()
         feats = extract(transform, x, desc=name)
         seconds = time.perf_counter() - t0
         bounds = transform.bounds() if isinstance(transform, sx.Network) else None
-        rows.append({"extractor": name, "accuracy": classify(feats[tr], y[tr], feats[te], y[te], args.seed),
-                     "n_features": int(feats.shape[1]), "extract_s": seconds,
-                     "max_B": None if bounds is None else max(b.value for b in bounds)})
-    table = ["| extractor | test accuracy | features | extraction (s, 1797 images) | max(B, BL²R²) |",
-             "|---|---|---|---|---|"]
+        rows.append(
+            {
+                "extractor": name,
+                "accuracy": classify(feats[tr], y[tr], feats[te], y[te], args.seed),
+                "n_features": int(feats.shape[1]),
+                "extract_s": seconds,
+                "max_B": None if bounds is None else max(b.value for b in bounds),
+            }
+        )
+    table = [
+        "| extractor | test accuracy | features | extraction (s, 1797 images) | max(B, BL²R²) |",
+        "|---|---|---|---|---|",
+    ]
     for r in rows:
         adm = "—" if r["max_B"] is None else f"{r['max_B']:.3f}"
         table.append(f"| {r['extractor']} | {r['accuracy']:.4f} | {r['n_features']} | {r['extract_s']:.2f} | {adm} |")
-    header = (f"scikit-learn digits on a 16×16 grid, {len(tr)} train / {len(te)} test images, "
-              f"standardised logistic regression (C=0.1); {platform.machine()}, Python "
-              f"{platform.python_version()}, NumPy {np.__version__}, scatterx {sx.__version__}")
+    header = (
+        f"scikit-learn digits on a 16×16 grid, {len(tr)} train / {len(te)} test images, "
+        f"standardised logistic regression (C=0.1); {platform.machine()}, Python "
+        f"{platform.python_version()}, NumPy {np.__version__}, scatterx {sx.__version__}"
+    )
     text = header + "\n\n" + "\n".join(table) + "\n"
     (out / "results.md").write_text(text)
     (out / "results.json").write_text(json.dumps({"setup": header, "rows": rows}, indent=2))

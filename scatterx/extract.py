@@ -53,6 +53,7 @@ Faults:
   false`` until a resumed run finishes it.  Every error raised here carries a
   note saying how many chunks are done.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -100,8 +101,10 @@ class Summary:
 
     def __str__(self):
         skipped = f", {self.skipped} chunks already done" if self.skipped else ""
-        return (f"{self.items} items ({self.written} chunks{skipped}) in {self.seconds:.1f} s, "
-                f"{self.items_per_s:.0f} items/s, {self.scheduler} → {self.path}")
+        return (
+            f"{self.items} items ({self.written} chunks{skipped}) in {self.seconds:.1f} s, "
+            f"{self.items_per_s:.0f} items/s, {self.scheduler} → {self.path}"
+        )
 
 
 # ============================================================== network and threads
@@ -224,8 +227,9 @@ def _features_block(x, config_json, backend, device, dtype, worker_threads=None)
     return np.asarray(y, dtype=dtype)
 
 
-def _extract_block(x, config_json, backend, device, dtype, worker_threads, sink, chunk_of_block, chunk, retries,
-                   block_id=None):
+def _extract_block(
+    x, config_json, backend, device, dtype, worker_threads, sink, chunk_of_block, chunk, retries, block_id=None
+):
     """Features of one chunk, written and marked done by the task that computed them: (rows,)."""
     y = _features_block(x, config_json, backend, device, dtype, worker_threads)
     i = chunk_of_block[block_id[0]]
@@ -253,14 +257,25 @@ def features(x, net, *, backend="numpy", device="cpu", dtype=None, worker_thread
     """
     net = as_network(net)
     if x.ndim != 1 + net.ndim or tuple(x.shape[1:]) != net.shape:
-        raise ValueError(f"x must have shape (n, {', '.join(map(str, net.shape))}) for this network, "
-                         f"got {tuple(x.shape)}")
+        raise ValueError(
+            f"x must have shape (n, {', '.join(map(str, net.shape))}) for this network, got {tuple(x.shape)}"
+        )
     if any(len(c) > 1 for c in x.chunks[1:]):
         x = x.rechunk({axis: -1 for axis in range(1, x.ndim)})
     dtype = _out_dtype(x.dtype, dtype)
-    return x.map_blocks(_features_block, _config_json(net), backend, device, dtype.name, worker_threads,
-                        name="scatterx-features", dtype=dtype, meta=np.empty((0, 0), dtype),
-                        chunks=(x.chunks[0], (net.n_features,)), drop_axis=tuple(range(2, x.ndim)))
+    return x.map_blocks(
+        _features_block,
+        _config_json(net),
+        backend,
+        device,
+        dtype.name,
+        worker_threads,
+        name="scatterx-features",
+        dtype=dtype,
+        meta=np.empty((0, 0), dtype),
+        chunks=(x.chunks[0], (net.n_features,)),
+        drop_axis=tuple(range(2, x.ndim)),
+    )
 
 
 class _Chunks:
@@ -316,8 +331,10 @@ def _parse_scheduler(scheduler):
                 return kind, int(w)
         if "://" in scheduler or ":" in scheduler:
             return "address", scheduler
-        raise ValueError(f"scheduler must be 'synchronous', 'threads[:W]', 'local:W', a scheduler address "
-                         f"(tcp://HOST:PORT) or a distributed.Client, got {scheduler!r}")
+        raise ValueError(
+            f"scheduler must be 'synchronous', 'threads[:W]', 'local:W', a scheduler address "
+            f"(tcp://HOST:PORT) or a distributed.Client, got {scheduler!r}"
+        )
     from distributed import Client
 
     if isinstance(scheduler, Client):
@@ -328,17 +345,25 @@ def _parse_scheduler(scheduler):
 def _prepare_output(sink, resume, overwrite, n_chunks, attrs, shape, chunk, dtype, net):
     """Create the output, or check the one to resume; returns the chunks already done."""
     if sink.exists() and not (resume or overwrite):
-        raise FileExistsError(f"output {sink.path} exists; pass resume=True (--resume) to finish it or "
-                              "overwrite=True (--overwrite) to replace it")
+        raise FileExistsError(
+            f"output {sink.path} exists; pass resume=True (--resume) to finish it or "
+            "overwrite=True (--overwrite) to replace it"
+        )
     if sink.exists() and resume:
         meta = sink.metadata()
-        stored = {"network": meta.get("network"), "shape": meta.get("shape"), "chunk": meta.get("chunk"),
-                  "dtype": meta.get("dtype")}
+        stored = {
+            "network": meta.get("network"),
+            "shape": meta.get("shape"),
+            "chunk": meta.get("chunk"),
+            "dtype": meta.get("dtype"),
+        }
         wanted = {"network": net.to_dict(), "shape": list(shape), "chunk": chunk, "dtype": dtype.name}
         for what in stored:
             if stored[what] != wanted[what]:
-                raise ValueError(f"cannot resume {sink.path}: it was written with another {what} "
-                                 f"({stored[what]!r:.200} ≠ {wanted[what]!r:.200}); use overwrite or another path")
+                raise ValueError(
+                    f"cannot resume {sink.path}: it was written with another {what} "
+                    f"({stored[what]!r:.200} ≠ {wanted[what]!r:.200}); use overwrite or another path"
+                )
         return {i for i in sink.done_chunks() if i < n_chunks}
     if sink.exists():
         sink.remove()
@@ -371,8 +396,15 @@ def _scheduler(kind, arg, threads, backend):
 
     with contextlib.ExitStack() as stack:
         if kind == "local":
-            cluster = stack.enter_context(LocalCluster(n_workers=arg, threads_per_worker=1, processes=True,
-                                                       dashboard_address=":0", silence_logs=logging.ERROR))
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=arg,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                    silence_logs=logging.ERROR,
+                )
+            )
             client = stack.enter_context(Client(cluster))
         elif kind == "address":
             client = stack.enter_context(Client(arg))
@@ -402,15 +434,33 @@ def _compute(written, client, kind, arg, retries, progress, total):
             raise
     from tqdm.auto import tqdm
 
-    with tqdm(total=total, unit="item", desc="scatterx extract", disable=not progress, file=sys.stderr) as bar, \
-            _local_progress(bar, written.name):
-        counts, = dask.compute(written, scheduler="sync" if kind == "sync" else "threads",
-                               num_workers=arg if kind == "threads" else None)
+    with (
+        tqdm(total=total, unit="item", desc="scatterx extract", disable=not progress, file=sys.stderr) as bar,
+        _local_progress(bar, written.name),
+    ):
+        (counts,) = dask.compute(
+            written, scheduler="sync" if kind == "sync" else "threads", num_workers=arg if kind == "threads" else None
+        )
     return counts
 
 
-def extract(source, net, out, *, chunk=None, scheduler=None, retries=2, resume=False, overwrite=False,
-            progress=True, backend="numpy", device="cpu", dtype=None, key=None, threads=None):
+def extract(
+    source,
+    net,
+    out,
+    *,
+    chunk=None,
+    scheduler=None,
+    retries=2,
+    resume=False,
+    overwrite=False,
+    progress=True,
+    backend="numpy",
+    device="cpu",
+    dtype=None,
+    key=None,
+    threads=None,
+):
     """Features of every item of ``source`` written to ``out``, chunk by chunk; returns a :class:`Summary`.
 
     Parameters
@@ -462,12 +512,16 @@ def extract(source, net, out, *, chunk=None, scheduler=None, retries=2, resume=F
     net = as_network(net)
     src = open_source(source, key=key, shape=net.shape)
     if tuple(src.shape[1:]) != net.shape:
-        raise ValueError(f"input items have shape {tuple(src.shape[1:])} ({src.format} {src.path}, "
-                         f"{src.shape[0]} items) but the network config expects {net.shape}")
+        raise ValueError(
+            f"input items have shape {tuple(src.shape[1:])} ({src.format} {src.path}, "
+            f"{src.shape[0]} items) but the network config expects {net.shape}"
+        )
     allowed = "biuf" if net.real_input else "biufc"
     if np.dtype(src.dtype).kind not in allowed:
-        raise TypeError(f"input {src.path} has dtype {src.dtype}; the network takes "
-                        f"{'real' if net.real_input else 'real or complex'} numbers")
+        raise TypeError(
+            f"input {src.path} has dtype {src.dtype}; the network takes "
+            f"{'real' if net.real_input else 'real or complex'} numbers"
+        )
     n_items = src.shape[0]
     sink = sink_for(out)
     if resume and sink.exists():  # unless given, chunking and precision are the output's
@@ -480,10 +534,15 @@ def extract(source, net, out, *, chunk=None, scheduler=None, retries=2, resume=F
         raise ValueError(f"chunk must be a positive int, got {chunk!r}")
     n_chunks = -(-n_items // chunk)
     names = net.get_feature_names()
-    attrs = {"scatterx_version": __version__, "network": net.to_dict(), "feature_names": names,
-             "chunk": chunk, "source": src.describe(), "dtype": out_dtype.name}
-    done = _prepare_output(sink, resume, overwrite, n_chunks, attrs, (n_items, len(names)), chunk,
-                           out_dtype, net)
+    attrs = {
+        "scatterx_version": __version__,
+        "network": net.to_dict(),
+        "feature_names": names,
+        "chunk": chunk,
+        "source": src.describe(),
+        "dtype": out_dtype.name,
+    }
+    done = _prepare_output(sink, resume, overwrite, n_chunks, attrs, (n_items, len(names)), chunk, out_dtype, net)
     pending = [i for i in range(n_chunks) if i not in done]
     label = kind if kind in ("sync", "client") else f"{kind}:{arg}"
     if not pending:
@@ -496,9 +555,15 @@ def extract(source, net, out, *, chunk=None, scheduler=None, retries=2, resume=F
     sizes = [min(chunk, n_items - i * chunk) for i in pending]
     todo = _Chunks(src, [i * chunk for i in pending], sizes)
     token = dask.base.tokenize(str(sink.path), _config_json(net), pending, chunk, time.time())
-    x = da.from_array(todo, chunks=(tuple(sizes),) + tuple((s,) for s in net.shape), lock=False,
-                      asarray=True, inline_array=False, meta=np.empty((0,) * todo.ndim, todo.dtype),
-                      name=f"scatterx-read-{token}")
+    x = da.from_array(
+        todo,
+        chunks=(tuple(sizes),) + tuple((s,) for s in net.shape),
+        lock=False,
+        asarray=True,
+        inline_array=False,
+        meta=np.empty((0,) * todo.ndim, todo.dtype),
+        name=f"scatterx-read-{token}",
+    )
 
     t0 = time.perf_counter()
     try:
@@ -506,44 +571,69 @@ def extract(source, net, out, *, chunk=None, scheduler=None, retries=2, resume=F
             startup = time.perf_counter() - t0
             # One task per chunk computes and writes it: features never wait in memory for a writer.
             name = f"scatterx-extract-{token}"
-            written = x.map_blocks(_extract_block, _config_json(net), backend, device, out_dtype.name,
-                                   worker_threads, sink, pending, chunk, inline_retries, name=name,
-                                   dtype=np.int64, meta=np.empty((0,), np.int64),
-                                   drop_axis=tuple(range(1, x.ndim)), chunks=((1,) * len(pending),))
+            written = x.map_blocks(
+                _extract_block,
+                _config_json(net),
+                backend,
+                device,
+                out_dtype.name,
+                worker_threads,
+                sink,
+                pending,
+                chunk,
+                inline_retries,
+                name=name,
+                dtype=np.int64,
+                meta=np.empty((0,), np.int64),
+                drop_axis=tuple(range(1, x.ndim)),
+                chunks=((1,) * len(pending),),
+            )
             t1 = time.perf_counter()
             counts = _compute(written, client, kind, arg, retries, progress, sum(sizes))
             seconds = time.perf_counter() - t1
     except BaseException as e:
-        e.add_note(f"scatterx.extract: {len(sink.done_chunks())} of {n_chunks} chunks of {sink.path} are written "
-                   "and marked done; rerun with resume=True (--resume) to finish the others")
+        e.add_note(
+            f"scatterx.extract: {len(sink.done_chunks())} of {n_chunks} chunks of {sink.path} are written "
+            "and marked done; rerun with resume=True (--resume) to finish the others"
+        )
         raise
     missing = set(range(n_chunks)) - sink.done_chunks()
     if missing:
-        raise RuntimeError(f"scatterx.extract: chunks {sorted(missing)[:10]} of {sink.path} have no done "
-                           "marker after the run; rerun with resume=True")
+        raise RuntimeError(
+            f"scatterx.extract: chunks {sorted(missing)[:10]} of {sink.path} have no done "
+            "marker after the run; rerun with resume=True"
+        )
     sink.finish()
-    return Summary(str(sink.path), n_items, int(np.sum(counts)), n_chunks, len(pending), len(done),
-                   seconds, startup, label)
+    return Summary(
+        str(sink.path), n_items, int(np.sum(counts)), n_chunks, len(pending), len(done), seconds, startup, label
+    )
 
 
 # ============================================================== command line
 def register_cli(subparsers):
     """Add ``extract`` to the ``scatterx`` command's sub-parsers."""
     p = subparsers.add_parser(
-        "extract", help="scattering features of a data set, chunked, on one core, all cores or a Dask cluster",
+        "extract",
+        help="scattering features of a data set, chunked, on one core, all cores or a Dask cluster",
         description="Features of every item of IN (.npy, .npz, Zarr, HDF5, IDX or a folder of images) "
-                    "written to OUT (a Zarr array, or .npy), chunk by chunk, with a progress bar.")
+        "written to OUT (a Zarr array, or .npy), chunk by chunk, with a progress bar.",
+    )
     p.add_argument("input", metavar="IN", help="input file or folder")
     p.add_argument("output", metavar="OUT", help="output: a Zarr directory, or a file ending in .npy")
     p.add_argument("--config", required=True, help="network configuration JSON (Network.to_dict())")
     p.add_argument("--chunk", type=int, help="items per task and per output chunk (default: ~32 MiB of features)")
-    p.add_argument("--cluster", metavar="local:W|tcp://HOST:PORT",
-                   help="a local cluster of W worker processes, or a running Dask scheduler "
-                        "(default: this process)")
+    p.add_argument(
+        "--cluster",
+        metavar="local:W|tcp://HOST:PORT",
+        help="a local cluster of W worker processes, or a running Dask scheduler (default: this process)",
+    )
     p.add_argument("--backend", choices=["numpy", "torch"], default="numpy")
     p.add_argument("--device", default="cpu", help="cpu or cuda (torch backend)")
-    p.add_argument("--dtype", choices=["float32", "float64"], help="precision (default: float32 for float32 "
-                                                                    "input, float64 otherwise)")
+    p.add_argument(
+        "--dtype",
+        choices=["float32", "float64"],
+        help="precision (default: float32 for float32 input, float64 otherwise)",
+    )
     p.add_argument("--key", help="array or dataset inside an .npz, a Zarr group or an HDF5 file")
     p.add_argument("--retries", type=int, default=2, help="retries of a failed task (default 2)")
     p.add_argument("--threads", type=int, help="threads per task (default: cores // tasks per host)")
@@ -556,10 +646,22 @@ def register_cli(subparsers):
 
 def _extract_command(args):
     try:
-        summary = extract(args.input, args.config, args.output, chunk=args.chunk, scheduler=args.cluster,
-                          retries=args.retries, resume=args.resume, overwrite=args.overwrite,
-                          progress=not args.quiet, backend=args.backend, device=args.device,
-                          dtype=args.dtype, key=args.key, threads=args.threads)
+        summary = extract(
+            args.input,
+            args.config,
+            args.output,
+            chunk=args.chunk,
+            scheduler=args.cluster,
+            retries=args.retries,
+            resume=args.resume,
+            overwrite=args.overwrite,
+            progress=not args.quiet,
+            backend=args.backend,
+            device=args.device,
+            dtype=args.dtype,
+            key=args.key,
+            threads=args.threads,
+        )
     except ImportError as e:
         raise SystemExit(f"scatterx extract needs Dask ({e}): pip install 'scatterx[dask]'") from None
     except (ValueError, TypeError, OSError, RuntimeError) as e:

@@ -49,6 +49,7 @@ data) only once all its rows are written, so a run killed at any instant
 leaves no half-written chunk marked done; ``complete`` in the metadata turns
 true only when every chunk is.  :func:`open_features` reads an output back.
 """
+
 from __future__ import annotations
 
 import abc
@@ -65,8 +66,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Source", "open_source", "read_idx", "IMAGE_SUFFIXES",
-           "ZarrSink", "NpySink", "sink_for", "open_features"]
+__all__ = ["Source", "open_source", "read_idx", "IMAGE_SUFFIXES", "ZarrSink", "NpySink", "sink_for", "open_features"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 IDX_IMAGES, IDX_LABELS = 2051, 2049
@@ -84,7 +84,7 @@ def _retrying(retries, fn, *args):
         except OSError:
             if attempt == retries:
                 raise
-            time.sleep(RETRY_BACKOFF * 2 ** attempt)
+            time.sleep(RETRY_BACKOFF * 2**attempt)
 
 
 # ============================================================== sources
@@ -123,8 +123,12 @@ class Source:
         return self.read(start, max(start, stop))[(slice(None),) + index[1:]]
 
     def describe(self):
-        return {"format": self.format, "path": str(self.path), "shape": list(self.shape),
-                "dtype": np.dtype(self.dtype).name}
+        return {
+            "format": self.format,
+            "path": str(self.path),
+            "shape": list(self.shape),
+            "dtype": np.dtype(self.dtype).name,
+        }
 
     def __repr__(self):
         return f"{type(self).__name__}({str(self.path)!r}, shape={self.shape}, dtype={np.dtype(self.dtype).name})"
@@ -154,8 +158,9 @@ def _npy_data_layout(f, what):
     except (ValueError, OSError, EOFError, SyntaxError) as e:
         raise ValueError(f"{what} is not a valid .npy stream (header: {e})") from None
     if dtype.hasobject:
-        raise ValueError(f"{what} holds Python objects (dtype {dtype}); refused: reading it "
-                         "would need pickle (allow_pickle=False)")
+        raise ValueError(
+            f"{what} holds Python objects (dtype {dtype}); refused: reading it would need pickle (allow_pickle=False)"
+        )
     return dtype, tuple(shape), fortran, f.tell()
 
 
@@ -171,11 +176,15 @@ class NpySource(Source):
         need = self._offset + int(np.prod(self.shape)) * self.dtype.itemsize
         have = self.path.stat().st_size
         if have < need:
-            raise ValueError(f"{self.path} is truncated: its header says {self.shape} {self.dtype} "
-                             f"({need} bytes with the header) but the file holds {have} bytes")
+            raise ValueError(
+                f"{self.path} is truncated: its header says {self.shape} {self.dtype} "
+                f"({need} bytes with the header) but the file holds {have} bytes"
+            )
         if self._fortran and len(self.shape) > 1:
-            raise ValueError(f"{self.path} is stored in Fortran order; items are not contiguous "
-                             "(save it with np.save(np.ascontiguousarray(x)))")
+            raise ValueError(
+                f"{self.path} is stored in Fortran order; items are not contiguous "
+                "(save it with np.save(np.ascontiguousarray(x)))"
+            )
 
     def _read(self, start, stop):
         m = np.memmap(self.path, dtype=self.dtype, mode="r", offset=self._offset, shape=self.shape)
@@ -362,12 +371,15 @@ def _idx_header(path, expect):
     magic = struct.unpack(">I", head)[0]
     kind, ndim = head[2], head[3]
     if head[:2] != b"\0\0" or kind not in _IDX_TYPES or ndim == 0:
-        raise ValueError(f"{path} is not an IDX file: magic {magic} (expected {IDX_IMAGES} for images "
-                         f"or {IDX_LABELS} for labels)")
+        raise ValueError(
+            f"{path} is not an IDX file: magic {magic} (expected {IDX_IMAGES} for images or {IDX_LABELS} for labels)"
+        )
     if expect is not None and magic != expect:
         what = {IDX_IMAGES: "images", IDX_LABELS: "labels"}
-        raise ValueError(f"{path} has IDX magic {magic} ({what.get(magic, 'another layout')}), "
-                         f"expected {expect} ({what.get(expect)})")
+        raise ValueError(
+            f"{path} has IDX magic {magic} ({what.get(magic, 'another layout')}), "
+            f"expected {expect} ({what.get(expect)})"
+        )
     offset = 4 + 4 * ndim
     if gz:
         dims_bytes = bytes(data[4:offset])
@@ -383,11 +395,15 @@ def _idx_header(path, expect):
     dtype = np.dtype(_IDX_TYPES[kind])
     need = offset + int(np.prod(shape)) * dtype.itemsize
     if total < need:
-        raise ValueError(f"{path} is truncated: its IDX header says {shape} of {dtype.name} "
-                         f"({need} bytes with the header) but it holds {total} bytes")
+        raise ValueError(
+            f"{path} is truncated: its IDX header says {shape} of {dtype.name} "
+            f"({need} bytes with the header) but it holds {total} bytes"
+        )
     if total > need:
-        raise ValueError(f"{path} is corrupted: its IDX header says {shape} of {dtype.name} "
-                         f"({need} bytes) but it holds {total} bytes")
+        raise ValueError(
+            f"{path} is corrupted: its IDX header says {shape} of {dtype.name} "
+            f"({need} bytes) but it holds {total} bytes"
+        )
     return dtype, tuple(shape), offset
 
 
@@ -406,7 +422,7 @@ class IdxSource(Source):
         if self._gz:
             item = int(np.prod(self.shape[1:])) * self._stored.itemsize
             raw = _gunzipped_idx(str(self.path), *_stamp(self.path))
-            part = raw[self._offset + start * item: self._offset + stop * item].view(self._stored)
+            part = raw[self._offset + start * item : self._offset + stop * item].view(self._stored)
             return part.reshape((stop - start,) + self.shape[1:]).astype(self.dtype)
         m = np.memmap(self.path, dtype=self._stored, mode="r", offset=self._offset, shape=self.shape)
         return m[start:stop].astype(self.dtype)
@@ -419,8 +435,11 @@ class ImageFolderSource(Source):
 
     def __init__(self, path, shape=None, resize=True):
         self.path = Path(path)
-        self.files = sorted(p.name for p in self.path.iterdir()
-                            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
+        self.files = sorted(
+            p.name
+            for p in self.path.iterdir()
+            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES
+        )
         if not self.files:
             raise ValueError(f"{self.path} holds no image files (suffixes {', '.join(IMAGE_SUFFIXES)})")
         if shape is None:
@@ -441,8 +460,9 @@ class ImageFolderSource(Source):
                 im.load()
                 if grid is not None and im.size != (grid[1], grid[0]):
                     if not self.resize:
-                        raise ValueError(f"is {im.size[1]}×{im.size[0]}, not the grid {grid[0]}×{grid[1]} "
-                                         "(resize=False)")
+                        raise ValueError(
+                            f"is {im.size[1]}×{im.size[0]}, not the grid {grid[0]}×{grid[1]} (resize=False)"
+                        )
                     im = im.resize((grid[1], grid[0]), Image.Resampling.BILINEAR)
                 if im.mode in ("I;16", "I;16B", "I;16L", "I"):
                     return np.asarray(im, dtype=np.float32) / 65535.0
@@ -557,8 +577,10 @@ class _Sink(abc.ABC):
         try:
             _retrying(retries, self._write_rows, start, data)
         except OSError as e:
-            raise OSError(e.errno, f"writing chunk {index} (rows {start}:{start + len(data)}) of {self.path} "
-                                   f"failed: {e.strerror or e}") from e
+            raise OSError(
+                e.errno,
+                f"writing chunk {index} (rows {start}:{start + len(data)}) of {self.path} failed: {e.strerror or e}",
+            ) from e
         self._mark(index, len(data))
 
     @abc.abstractmethod
@@ -586,8 +608,15 @@ class ZarrSink(_Sink):
         import zarr
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        zarr.create_array(str(self.path), shape=(n_items, n_features), chunks=(chunk, n_features),
-                          dtype=dtype, fill_value=0, zarr_format=3, attributes={**attrs, "complete": False})
+        zarr.create_array(
+            str(self.path),
+            shape=(n_items, n_features),
+            chunks=(chunk, n_features),
+            dtype=dtype,
+            fill_value=0,
+            zarr_format=3,
+            attributes={**attrs, "complete": False},
+        )
 
     def metadata(self):
         import zarr
@@ -596,13 +625,17 @@ class ZarrSink(_Sink):
             arr = zarr.open_array(str(self.path), mode="r")
         except Exception as e:
             raise ValueError(f"{self.path} is not a readable Zarr array: {e}") from None
-        return {**dict(arr.attrs), "shape": list(arr.shape), "dtype": np.dtype(arr.dtype).name,
-                "chunks": list(arr.chunks)}
+        return {
+            **dict(arr.attrs),
+            "shape": list(arr.shape),
+            "dtype": np.dtype(arr.dtype).name,
+            "chunks": list(arr.chunks),
+        }
 
     def _write_rows(self, start, data):
         import zarr
 
-        zarr.open_array(str(self.path), mode="r+")[start:start + len(data)] = data
+        zarr.open_array(str(self.path), mode="r+")[start : start + len(data)] = data
 
     def finish(self):
         import zarr
@@ -659,7 +692,7 @@ class NpySink(_Sink):
         with open(self.path, "rb") as f:
             dtype, shape, _, offset = _npy_data_layout(f, str(self.path))
         m = np.memmap(self.path, dtype=dtype, mode="r+", offset=offset, shape=shape)
-        m[start:start + len(data)] = data
+        m[start : start + len(data)] = data
         m.flush()
         del m
 

@@ -9,6 +9,7 @@ sub-sampled by 2^j, in the Fourier domain), reflect padding and unpadding.
 Unlike Kymatio's torch frontend, float64 tensors are accepted (and give
 float64 output).
 """
+
 from __future__ import annotations
 
 import math
@@ -104,8 +105,7 @@ class Scattering2D(_KymatioFrontend):
 
     ndim = 2
 
-    def __init__(self, J, shape, L=8, max_order=2, pre_pad=False, backend=None, out_type="array", *,
-                 max_memory=None):
+    def __init__(self, J, shape, L=8, max_order=2, pre_pad=False, backend=None, out_type="array", *, max_memory=None):
         self.J = positive_int(J, "J")
         self.max_memory = None if max_memory is None else positive_int(max_memory, "max_memory")
         self.L = positive_int(L, "L")
@@ -113,17 +113,21 @@ class Scattering2D(_KymatioFrontend):
             M, N = (positive_int(s, "shape[i]") for s in shape)
         except (TypeError, ValueError) as e:
             raise type(e)(f"shape must be (M, N) with positive ints, got {shape!r}") from None
-        if 2 ** self.J > min(M, N):
-            raise ValueError(f"J={J} is too large for shape {(M, N)}: need 2**J <= {min(M, N)}, "
-                             f"so the largest allowed J is {int(math.floor(math.log2(min(M, N))))}")
+        if 2**self.J > min(M, N):
+            raise ValueError(
+                f"J={J} is too large for shape {(M, N)}: need 2**J <= {min(M, N)}, "
+                f"so the largest allowed J is {int(math.floor(math.log2(min(M, N))))}"
+            )
         self.shape = (M, N)
         self.max_order = _check_choice(max_order, "max_order", (1, 2))
         self.pre_pad = bool(pre_pad)
         self.backend = _check_choice(backend, "backend", (None, "numpy", "torch"))
         self.out_type = _check_choice(out_type, "out_type", ("array", "list"))
         self._M_padded, self._N_padded = rules.padding_2d(M, N, self.J)
-        self.pad_widths = (((self._M_padded - M) // 2, (self._M_padded - M + 1) // 2),
-                           ((self._N_padded - N) // 2, (self._N_padded - N + 1) // 2))
+        self.pad_widths = (
+            ((self._M_padded - M) // 2, (self._M_padded - M + 1) // 2),
+            ((self._N_padded - N) // 2, (self._N_padded - N + 1) // 2),
+        )
         self.frame = frames.morlet(J=self.J, L=self.L)
         self.bank = self.frame.render((self._M_padded, self._N_padded))
         self._plans = self._make_plans()
@@ -142,15 +146,22 @@ class Scattering2D(_KymatioFrontend):
         def lowpass_at(level):
             return bank_at(level)[0], None
 
-        common = dict(output_decimation=lambda level: 2 ** J // level, lowpass_real=True)
-        layer = dict(bank_at=bank_at, nonlinearity=Modulus(),
-                     decimation=lambda level, k: max(2 ** js[k] // level, 1),
-                     keep=lambda path, level, k: not path or js[k] > js[path[-1]], **common)
+        common = dict(output_decimation=lambda level: 2**J // level, lowpass_real=True)
+        layer = dict(
+            bank_at=bank_at,
+            nonlinearity=Modulus(),
+            decimation=lambda level, k: max(2 ** js[k] // level, 1),
+            keep=lambda path, level, k: not path or js[k] > js[path[-1]],
+            **common,
+        )
         return [LayerPlan(**layer) for _ in range(self.max_order)] + [LayerPlan(lowpass_at, **common)]
 
     def _meta(self, q):
-        return {"j": tuple(self.bank.meta[k]["j"] for k in q), "n": tuple(q),
-                "theta": tuple(self.bank.meta[k]["theta"] for k in q)}
+        return {
+            "j": tuple(self.bank.meta[k]["j"] for k in q),
+            "n": tuple(q),
+            "theta": tuple(self.bank.meta[k]["theta"] for k in q),
+        }
 
     def __call__(self, x):
         return self.scattering(x)
@@ -168,7 +179,7 @@ class Scattering2D(_KymatioFrontend):
     def output_size(self):
         """Number of channels C = 1 + JL + L² J(J−1)/2 (order 2)."""
         JL = self.J * self.L
-        return 1 + JL + (self.L ** 2 * self.J * (self.J - 1) // 2 if self.max_order == 2 else 0)
+        return 1 + JL + (self.L**2 * self.J * (self.J - 1) // 2 if self.max_order == 2 else 0)
 
 
 class Scattering1D(_KymatioFrontend):
@@ -195,8 +206,9 @@ class Scattering1D(_KymatioFrontend):
 
     ndim = 1
 
-    def __init__(self, J, shape, Q=1, T=None, max_order=2, oversampling=0, backend=None, out_type="array", *,
-                 max_memory=None):
+    def __init__(
+        self, J, shape, Q=1, T=None, max_order=2, oversampling=0, backend=None, out_type="array", *, max_memory=None
+    ):
         self.J = positive_int(J, "J")
         self.max_memory = None if max_memory is None else positive_int(max_memory, "max_memory")
         if isinstance(shape, numbers.Integral):
@@ -211,11 +223,13 @@ class Scattering1D(_KymatioFrontend):
         if len(Qs) != 2:
             raise ValueError(f"Q must be an int or a tuple (Q1, Q2), got {Q!r}")
         self.Q = tuple(positive_int(q, "Q") for q in Qs)
-        if 2 ** self.J > N:
-            raise ValueError(f"J={J} is too large for N={N}: need 2**J <= N, so the largest allowed J is "
-                             f"{int(math.floor(math.log2(N)))}")
+        if 2**self.J > N:
+            raise ValueError(
+                f"J={J} is too large for N={N}: need 2**J <= N, so the largest allowed J is "
+                f"{int(math.floor(math.log2(N)))}"
+            )
         if T is None:
-            T = 2 ** self.J
+            T = 2**self.J
         T = positive_int(T, "T")
         if T > N:
             raise ValueError(f"T={T} (support of the low-pass) cannot exceed the input length N={N}")
@@ -226,8 +240,7 @@ class Scattering1D(_KymatioFrontend):
         self.out_type = _check_choice(out_type, "out_type", ("array", "list", "dict"))
         self.log2_T = int(math.floor(math.log2(T)))
         self._N_padded, self.pad_left, self.pad_right = rules.padding_1d(N, self.J, T)
-        self.ind_start, self.ind_end = rules.border_indices_1d(self.log2_T, self.J, self.pad_left,
-                                                               self.pad_left + N)
+        self.ind_start, self.ind_end = rules.border_indices_1d(self.log2_T, self.J, self.pad_left, self.pad_left + N)
         self.frames = (frames.morlet(J=self.J, Q=self.Q[0], T=T), frames.morlet(J=self.J, Q=self.Q[1], T=T))
         self.banks = tuple(f.render((self._N_padded,)) for f in self.frames)
         self._plans = self._make_plans()
@@ -245,17 +258,24 @@ class Scattering1D(_KymatioFrontend):
                     filt = None if order == 2 else rules.periodize_1d(self.banks[order].filters, level)
                     cache[key] = (rules.periodize_1d(lowpass, level), filt)
                 return cache[key]
+
             return at
 
         def decimation(order):
             return lambda level, k: 2 ** max(min(j[order][k], log2_T) - over - _log2(level), 0)
 
-        common = dict(output_decimation=lambda level: 2 ** max(log2_T - _log2(level) - over, 0),
-                      lowpass_real=True)
+        common = dict(output_decimation=lambda level: 2 ** max(log2_T - _log2(level) - over, 0), lowpass_real=True)
         plans = [LayerPlan(bank_at(0), Modulus(), decimation=decimation(0), **common)]
         if self.max_order == 2:
-            plans.append(LayerPlan(bank_at(1), Modulus(), decimation=decimation(1),
-                                   keep=lambda path, level, k: j[1][k] > j[0][path[-1]], **common))
+            plans.append(
+                LayerPlan(
+                    bank_at(1),
+                    Modulus(),
+                    decimation=decimation(1),
+                    keep=lambda path, level, k: j[1][k] > j[0][path[-1]],
+                    **common,
+                )
+            )
         plans.append(LayerPlan(bank_at(2), **common))
         return plans
 
@@ -272,5 +292,5 @@ class Scattering1D(_KymatioFrontend):
         x = _reflect_pad(x, ((self.pad_left, self.pad_right),))
         feats = propagate(x, self._plans, 1, max_memory=self.max_memory)
         level = _log2(feats[0][0][1])
-        unpad = lambda a: a[..., self.ind_start[level]:self.ind_end[level]]
+        unpad = lambda a: a[..., self.ind_start[level] : self.ind_end[level]]
         return self._finish([assemble(f, xp) for f in feats], lead, xp, self._meta, unpad)

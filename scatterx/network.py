@@ -16,6 +16,7 @@ admissibility, max(B_n, B_n L_n² R_n²) ≤ 1, implies non-expansiveness,
 |||Φ(f) − Φ(h)||| ≤ ‖f − h‖ (docs/theory.md).  The grid is periodic (the
 discrete torus), so shifts by multiples of S_1⋯S_n commute exactly.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,9 +29,8 @@ import frames as _frames
 
 from ._backend import Backend
 from ._core import LayerPlan, assemble, propagate
-from ._validate import check_input, as_shape, positive_int
-from .operators import (Modulus, Nonlinearity, NoPooling, Pooling, Subsample,
-                        nonlinearity_from_dict, pooling_from_dict)
+from ._validate import as_shape, check_input, positive_int
+from .operators import Modulus, Nonlinearity, NoPooling, Pooling, Subsample, nonlinearity_from_dict, pooling_from_dict
 
 __all__ = ["Module", "Network", "NotAdmissibleError", "LayerBounds"]
 
@@ -73,13 +73,17 @@ class Module:
         return self.nonlinearity.lipschitz, self.pooling.lipschitz
 
     def to_dict(self):
-        return {"frame": self.frame.to_dict(), "nonlinearity": self.nonlinearity.to_dict(),
-                "pooling": self.pooling.to_dict()}
+        return {
+            "frame": self.frame.to_dict(),
+            "nonlinearity": self.nonlinearity.to_dict(),
+            "pooling": self.pooling.to_dict(),
+        }
 
     @classmethod
     def from_dict(cls, d):
-        return cls(_frames.from_dict(d["frame"]), nonlinearity_from_dict(d["nonlinearity"]),
-                   pooling_from_dict(d["pooling"]))
+        return cls(
+            _frames.from_dict(d["frame"]), nonlinearity_from_dict(d["nonlinearity"]), pooling_from_dict(d["pooling"])
+        )
 
     def __eq__(self, other):
         return isinstance(other, Module) and self.to_dict() == other.to_dict()
@@ -105,7 +109,7 @@ class LayerBounds:
     @property
     def value(self):
         """max(B, B L² R²), which must not exceed 1."""
-        return max(self.B, self.B * self.L ** 2 * self.R ** 2)
+        return max(self.B, self.B * self.L**2 * self.R**2)
 
     @property
     def admissible(self):
@@ -164,7 +168,9 @@ class Network:
         self.real_input = bool(real_input)
         self.grids = [self.shape]
         for i, m in enumerate(modules):
-            self.grids.append(m.pooling.output_shape(self.grids[-1], name=f"grid of layer {i} (input shape {self.shape})"))
+            self.grids.append(
+                m.pooling.output_shape(self.grids[-1], name=f"grid of layer {i} (input shape {self.shape})")
+            )
         for i, g in enumerate(self.grids):
             modules[min(i, len(modules) - 1)].frame.check_shape(g)
         if isinstance(feature_grid, int) and not isinstance(feature_grid, bool):
@@ -187,8 +193,7 @@ class Network:
         """Whether the input of each layer 0 … N is real (so the symmetrised LP sum applies)."""
         real = [self.real_input]
         for n, m in enumerate(self.modules):
-            real.append(m.nonlinearity.real_output or m.pooling.real_output
-                        or (real[-1] and self.bank(n).is_real))
+            real.append(m.nonlinearity.real_output or m.pooling.real_output or (real[-1] and self.bank(n).is_real))
         return real
 
     def bounds(self):
@@ -213,11 +218,15 @@ class Network:
         """Raise NotAdmissibleError naming the first layer with max(B, B L² R²) > 1."""
         for b in self.bounds():
             if not b.admissible:
-                what = "output-generating atom of the last layer, max|χ̂|²" if b.layer == self.depth else \
-                    f"max(B, B L² R²) with B={b.B:.6g}, L={b.L:.6g}, R={b.R:.6g}"
+                what = (
+                    "output-generating atom of the last layer, max|χ̂|²"
+                    if b.layer == self.depth
+                    else f"max(B, B L² R²) with B={b.B:.6g}, L={b.L:.6g}, R={b.R:.6g}"
+                )
                 raise NotAdmissibleError(
                     f"layer {b.layer} is not admissible: {what} = {b.value:.6g} > 1; "
-                    f"call .admissible() to rescale the filters")
+                    f"call .admissible() to rescale the filters"
+                )
         return self
 
     def admissible(self):
@@ -226,21 +235,21 @@ class Network:
         modules = []
         for m, b in zip(self.modules, bounds):
             modules.append(Module(m.frame.scaled(1.0 / math.sqrt(b.value)), m.nonlinearity, m.pooling))
-        net = Network(modules, self.shape, prune=self.prune, real_input=self.real_input,
-                      feature_grid=self.feature_grid)
+        net = Network(modules, self.shape, prune=self.prune, real_input=self.real_input, feature_grid=self.feature_grid)
         # The last frame also gives the output atom of layer N, on another grid.
         last = net.bounds()[-1]
         if not last.admissible:
-            modules[-1] = Module(modules[-1].frame.scaled(1.0 / math.sqrt(last.value)),
-                                 modules[-1].nonlinearity, modules[-1].pooling)
-            net = Network(modules, self.shape, prune=self.prune, real_input=self.real_input,
-                          feature_grid=self.feature_grid)
+            modules[-1] = Module(
+                modules[-1].frame.scaled(1.0 / math.sqrt(last.value)), modules[-1].nonlinearity, modules[-1].pooling
+            )
+            net = Network(
+                modules, self.shape, prune=self.prune, real_input=self.real_input, feature_grid=self.feature_grid
+            )
         return net
 
     # ------------------------------------------------------------ plans
     def _absolute_scale(self, n, k):
-        return float(self.bank(n).meta[k]["scale"]) + math.log2(math.prod(
-            m.pooling.factor for m in self.modules[:n]))
+        return float(self.bank(n).meta[k]["scale"]) + math.log2(math.prod(m.pooling.factor for m in self.modules[:n]))
 
     def _plans_for(self, decimate_output):
         key = bool(decimate_output)
@@ -253,15 +262,20 @@ class Network:
             if decimate_output and self.feature_grid is not None:
                 out_dec = self.grids[n][0] // self.feature_grid[0]
                 if any(g // f != out_dec for g, f in zip(self.grids[n], self.feature_grid)):
-                    raise ValueError(f"feature_grid {self.feature_grid} must reduce every axis of the "
-                                     f"grid {self.grids[n]} of layer {n} by the same factor")
+                    raise ValueError(
+                        f"feature_grid {self.feature_grid} must reduce every axis of the "
+                        f"grid {self.grids[n]} of layer {n} by the same factor"
+                    )
             module = self.modules[n] if n < self.depth else None
             plan = LayerPlan(
                 bank_at=_bank_getter(bank, with_filters=module is not None),
                 nonlinearity=None if module is None else module.nonlinearity,
                 pooling=NoPooling() if module is None or isinstance(module.pooling, Subsample) else module.pooling,
-                decimation=(lambda lvl, k, S=module.pooling.factor if isinstance(
-                    getattr(module, "pooling", None), Subsample) else 1: S),
+                decimation=(
+                    lambda lvl, k, S=module.pooling.factor if isinstance(getattr(module, "pooling", None), Subsample) else 1: (
+                        S
+                    )
+                ),
                 output_decimation=lambda lvl, d=out_dec: d,
                 keep=self._keeper(n) if (self.prune and 0 < n < self.depth) else None,
                 lowpass_real=bank.lowpass_is_real,
@@ -279,8 +293,14 @@ class Network:
     # ------------------------------------------------------------ running
     def _run(self, x, decimate_output, propagated=None):
         x, lead, xp = check_input(x, self.shape, "x", allow_complex=not self.real_input)
-        out = propagate(x, self._plans_for(decimate_output), self.ndim, real_input=self.real_input,
-                        propagated=propagated, max_memory=self.max_memory)
+        out = propagate(
+            x,
+            self._plans_for(decimate_output),
+            self.ndim,
+            real_input=self.real_input,
+            propagated=propagated,
+            max_memory=self.max_memory,
+        )
         if propagated is not None:
             propagated[:] = [xp.reshape(w, lead) for w in propagated]
         layers = []
@@ -368,10 +388,14 @@ class Network:
     # ------------------------------------------------------------ serialisation
     def to_dict(self):
         """JSON-safe description; ``Network.from_dict`` round-trips it exactly."""
-        return {"scatterx_network": FORMAT_VERSION, "shape": list(self.shape),
-                "modules": [m.to_dict() for m in self.modules], "prune": self.prune,
-                "real_input": self.real_input,
-                "feature_grid": None if self.feature_grid is None else list(self.feature_grid)}
+        return {
+            "scatterx_network": FORMAT_VERSION,
+            "shape": list(self.shape),
+            "modules": [m.to_dict() for m in self.modules],
+            "prune": self.prune,
+            "real_input": self.real_input,
+            "feature_grid": None if self.feature_grid is None else list(self.feature_grid),
+        }
 
     @classmethod
     def from_dict(cls, d):
@@ -379,10 +403,17 @@ class Network:
             raise ValueError("a network description needs 'modules' and 'shape' (see Network.to_dict)")
         version = d.get("scatterx_network", FORMAT_VERSION)
         if version > FORMAT_VERSION:
-            raise ValueError(f"network description has format version {version}; this scatterx reads "
-                             f"up to {FORMAT_VERSION}: upgrade scatterx")
-        return cls([Module.from_dict(m) for m in d["modules"]], tuple(d["shape"]), prune=d.get("prune"),
-                   real_input=d.get("real_input", True), feature_grid=d.get("feature_grid"))
+            raise ValueError(
+                f"network description has format version {version}; this scatterx reads "
+                f"up to {FORMAT_VERSION}: upgrade scatterx"
+            )
+        return cls(
+            [Module.from_dict(m) for m in d["modules"]],
+            tuple(d["shape"]),
+            prune=d.get("prune"),
+            real_input=d.get("real_input", True),
+            feature_grid=d.get("feature_grid"),
+        )
 
     def __eq__(self, other):
         return isinstance(other, Network) and self.to_dict() == other.to_dict()
@@ -395,9 +426,11 @@ class Network:
 def _bank_getter(bank, with_filters):
     def bank_at(level):
         return bank.lowpass, (bank.filters if with_filters else None)
+
     return bank_at
 
 
 def _xp_of(a):
     import array_api_compat
+
     return array_api_compat.array_namespace(a)

@@ -10,6 +10,7 @@ per part, ``M(z) = M(Re z) + i M(Im z)``, except for the modulus.
 All operators work on NumPy and PyTorch arrays alike (array API namespace)
 and act on the trailing ``ndim`` axes for pooling.
 """
+
 from __future__ import annotations
 
 import abc
@@ -18,9 +19,17 @@ import math
 import array_api_compat
 
 __all__ = [
-    "Modulus", "ReLU", "Tanh", "Sigmoid", "Identity",
-    "Subsample", "Average", "MaxPool", "NoPooling",
-    "nonlinearity_from_dict", "pooling_from_dict",
+    "Modulus",
+    "ReLU",
+    "Tanh",
+    "Sigmoid",
+    "Identity",
+    "Subsample",
+    "Average",
+    "MaxPool",
+    "NoPooling",
+    "nonlinearity_from_dict",
+    "pooling_from_dict",
 ]
 
 
@@ -87,8 +96,12 @@ class Modulus(Nonlinearity):
         return xp.abs(x)
 
     def __call__(self, z):
-        if array_api_compat.is_torch_array(z) and z.is_complex() and z.device.type == "cpu" \
-                and not (z.requires_grad and _torch().is_grad_enabled()):
+        if (
+            array_api_compat.is_torch_array(z)
+            and z.is_complex()
+            and z.device.type == "cpu"
+            and not (z.requires_grad and _torch().is_grad_enabled())
+        ):
             fast = _torch_modulus(z)
             if fast is not None:
                 return fast
@@ -212,7 +225,8 @@ class Pooling(_Operator):
             except TypeError:
                 raise ValueError(
                     f"{type(self).__name__}'s Lipschitz constant depends on the dimension d; "
-                    f"use {type(self).__name__}({self.factor}, ndim=d) or .lipschitz_for(d)") from None
+                    f"use {type(self).__name__}({self.factor}, ndim=d) or .lipschitz_for(d)"
+                ) from None
         return self.lipschitz_for(self.ndim)
 
     def output_shape(self, shape, name="shape"):
@@ -221,7 +235,8 @@ class Pooling(_Operator):
         if bad:
             raise ValueError(
                 f"{name} {tuple(shape)} does not divide by the pooling factor S={S} "
-                f"({type(self).__name__}); choose a grid whose sides are multiples of {S}")
+                f"({type(self).__name__}); choose a grid whose sides are multiples of {S}"
+            )
         return tuple(n // S for n in shape)
 
     def _windows(self, x, ndim):
@@ -229,7 +244,7 @@ class Pooling(_Operator):
         xp, S = _xp(x), self.factor
         lead = tuple(x.shape[: x.ndim - ndim])
         new = list(lead)
-        for n in x.shape[x.ndim - ndim:]:
+        for n in x.shape[x.ndim - ndim :]:
             new += [n // S, S]
         axes = tuple(len(lead) + 2 * i + 1 for i in range(ndim))
         return xp.reshape(x, tuple(new)), axes

@@ -1,4 +1,5 @@
 """Figures of filter banks, written as PNG files (needs the ``plot`` extra)."""
+
 from __future__ import annotations
 
 import math
@@ -52,12 +53,11 @@ def plot_filters(bank, path, title=None, max_panels=48):
         fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.7 * rows + 0.4), squeeze=False)
         vmax = max(float(np.abs(r).max()) for r in responses)
         for ax, r, lab in zip(axes.flat, responses, labels):
-            ax.imshow(_centred(np.abs(_plane(r))), cmap="magma", vmin=0, vmax=vmax,
-                      extent=_axes_extent(bank.shape[:2]))
+            ax.imshow(_centred(np.abs(_plane(r))), cmap="magma", vmin=0, vmax=vmax, extent=_axes_extent(bank.shape[:2]))
             ax.set_title(lab, fontsize=7)
             ax.set_xticks([])
             ax.set_yticks([])
-        for ax in list(axes.flat)[len(responses):]:
+        for ax in list(axes.flat)[len(responses) :]:
             ax.axis("off")
     plane = ", plane ω₃ = 0" if bank.ndim == 3 else ""
     fig.suptitle(title or f"{bank.frame!r}: |ĝ| on the {bank.shape} grid{plane}", fontsize=9)
@@ -81,8 +81,9 @@ def plot_littlewood_paley(bank, path, title=None, symmetric=True):
     else:
         # A fixed range from 0: families compare at a glance, and a Parseval
         # sum shows as flat rather than as its rounding noise.
-        im = ax.imshow(_centred(_plane(lp)), cmap="viridis", vmin=0, vmax=1.05 * max(B, 1.0),
-                       extent=_axes_extent(bank.shape[:2]))
+        im = ax.imshow(
+            _centred(_plane(lp)), cmap="viridis", vmin=0, vmax=1.05 * max(B, 1.0), extent=_axes_extent(bank.shape[:2])
+        )
         fig.colorbar(im, ax=ax)
         ax.set_xlabel("ω₂ (cycles/sample)")
         ax.set_ylabel("ω₁ (cycles/sample)")
@@ -123,7 +124,7 @@ def plot_filters_space(bank, path, title=None, max_panels=48, crop=None):
             ax.set_title(lab, fontsize=7)
             ax.set_xticks([])
             ax.set_yticks([])
-        for ax in list(axes.flat)[len(spatial):]:
+        for ax in list(axes.flat)[len(spatial) :]:
             ax.axis("off")
     fig.suptitle(title or f"{bank.frame!r}: Re g in space (centred crop)", fontsize=9)
     return _save(plt, fig, path)

@@ -7,6 +7,7 @@
 scikit-learn gives samples as rows ``(n_samples, n_features)``; each row is
 one signal on the grid ``shape`` (C order), so ``n_features = prod(shape)``.
 """
+
 from __future__ import annotations
 
 import math
@@ -81,8 +82,10 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
         else:
             shape = (n_features,)
         if math.prod(shape) != n_features:
-            raise ValueError(f"X has {n_features} features but the grid {shape} holds {math.prod(shape)} "
-                             "values per sample; pass shape= so that prod(shape) = n_features")
+            raise ValueError(
+                f"X has {n_features} features but the grid {shape} holds {math.prod(shape)} "
+                "values per sample; pass shape= so that prod(shape) = n_features"
+            )
         return shape
 
     def _template(self):
@@ -95,8 +98,10 @@ class ScatteringTransformer(TransformerMixin, BaseEstimator):
     def _build(self, n_features):
         shape = self._grid(n_features)
         if min(shape) < 2:
-            raise ValueError(f"n_features = {n_features} gives the grid {shape}: a scattering network needs "
-                             "at least 2 points per axis")
+            raise ValueError(
+                f"n_features = {n_features} gives the grid {shape}: a scattering network needs "
+                "at least 2 points per axis"
+            )
         if self.network is not None:
             if self.frame is not None:
                 raise ValueError("give either network or frame (frame builds the default network)")

@@ -37,6 +37,7 @@ cartoon_sensitivity          Grohs et al. 2016: the ‖τ‖_∞^{1/2} rate on c
 energy_propagation           |||Φ^n f|||², W_n f; the exact identity for Parseval frames, modulus, no pooling
 energy_decay                 W_n on deeper networks (the last module repeated): decay rate, depth for 1 − ε
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -52,21 +53,43 @@ from .network import Module, Network
 from .operators import Modulus, NoPooling
 
 __all__ = [
-    "AdmissibilityRow", "Admissibility", "admissibility",
-    "NonExpansiveness", "nonexpansiveness", "scaled",
-    "TranslationInvariance", "lowpass_K", "shift", "translation_invariance",
-    "Deformation", "smooth_deformation", "max_tau_sup", "deform",
-    "Cartoon", "cartoons", "bandlimited", "white_noise", "project_bandlimited", "default_inputs",
-    "DeformationSensitivity", "deformation_sensitivity", "CartoonSensitivity", "cartoon_sensitivity",
-    "EnergyPropagation", "energy_propagation", "parseval_twin",
-    "EnergyDecay", "energy_decay", "deepen",
+    "AdmissibilityRow",
+    "Admissibility",
+    "admissibility",
+    "NonExpansiveness",
+    "nonexpansiveness",
+    "scaled",
+    "TranslationInvariance",
+    "lowpass_K",
+    "shift",
+    "translation_invariance",
+    "Deformation",
+    "smooth_deformation",
+    "max_tau_sup",
+    "deform",
+    "Cartoon",
+    "cartoons",
+    "bandlimited",
+    "white_noise",
+    "project_bandlimited",
+    "default_inputs",
+    "DeformationSensitivity",
+    "deformation_sensitivity",
+    "CartoonSensitivity",
+    "cartoon_sensitivity",
+    "EnergyPropagation",
+    "energy_propagation",
+    "parseval_twin",
+    "EnergyDecay",
+    "energy_decay",
+    "deepen",
 ]
 
 # Relative tolerance of a "≤" statement, by the precision the network ran in.
 TOLERANCE = {np.dtype(np.float64): 1e-9, np.dtype(np.float32): 1e-4}
 # Complex elements of the largest intermediate (paths × filters × grid) that
 # energy_decay lets a deeper network reach, per signal (2**23 ≈ 134 MB in complex128).
-PATH_BUDGET = 2 ** 23
+PATH_BUDGET = 2**23
 # Fitted cartoon exponents this far below the theorem's ½ count as a violation.
 EXPONENT_SLACK = 0.1
 
@@ -174,8 +197,9 @@ def _frequencies(shape):
 
 def _positions(shape):
     """Grid positions in samples, shape (prod(shape), d)."""
-    return np.stack(np.meshgrid(*[np.arange(n, dtype=np.float64) for n in shape], indexing="ij"),
-                    axis=-1).reshape(-1, len(shape))
+    return np.stack(np.meshgrid(*[np.arange(n, dtype=np.float64) for n in shape], indexing="ij"), axis=-1).reshape(
+        -1, len(shape)
+    )
 
 
 def _unit_rms(x):
@@ -239,9 +263,21 @@ def admissibility(net):
         ``admissible`` (every row within ``ADMISSIBILITY_RTOL``), ``margin``.
     """
     real = net.real_layers()
-    rows = tuple(AdmissibilityRow(b.layer, "module" if b.layer < net.depth else "output atom",
-                                  b.A, b.B, b.L, b.R, b.S, b.value, b.admissible, real[b.layer])
-                 for b in net.bounds())
+    rows = tuple(
+        AdmissibilityRow(
+            b.layer,
+            "module" if b.layer < net.depth else "output atom",
+            b.A,
+            b.B,
+            b.L,
+            b.R,
+            b.S,
+            b.value,
+            b.admissible,
+            real[b.layer],
+        )
+        for b in net.bounds()
+    )
     return Admissibility(rows, max(r.value for r in rows), all(r.admissible for r in rows))
 
 
@@ -333,8 +369,10 @@ def nonexpansiveness(net, inputs=None, *, n_random=4, adversarial_steps=20, adve
     pairs = {}
     if n_random:
         pairs["random"] = (noise(n_random), noise(n_random))
-        pairs["band-limited"] = (bandlimited(net.shape, 1 / 8, n_random, seed=seed + 1, real=not complex_),
-                                 bandlimited(net.shape, 1 / 8, n_random, seed=seed + 2, real=not complex_))
+        pairs["band-limited"] = (
+            bandlimited(net.shape, 1 / 8, n_random, seed=seed + 1, real=not complex_),
+            bandlimited(net.shape, 1 / 8, n_random, seed=seed + 2, real=not complex_),
+        )
     scale = np.sqrt(_norm2(x) / math.prod(net.shape)).reshape((-1,) + (1,) * net.ndim)
     pairs["f vs 0"] = (x, np.zeros_like(x))
     pairs["perturbation"] = (x, x + 1e-3 * scale * noise(len(x)))
@@ -352,8 +390,9 @@ def nonexpansiveness(net, inputs=None, *, n_random=4, adversarial_steps=20, adve
         ratios["adversarial"] = best
     ratios = {k: [float(r) for r in v] for k, v in ratios.items()}
     worst_kind = max(ratios, key=lambda k: max(ratios[k]))
-    return NonExpansiveness(ratios, max(ratios[worst_kind]), worst_kind, admissibility(net).admissible,
-                            _tolerance(ref), tuple(history))
+    return NonExpansiveness(
+        ratios, max(ratios[worst_kind]), worst_kind, admissibility(net).admissible, _tolerance(ref), tuple(history)
+    )
 
 
 def _ratio(num, den):
@@ -461,7 +500,7 @@ def shift(x, t):
     axes = tuple(range(x.ndim - len(t), x.ndim))
     if np.all(t == np.round(t)):
         return np.roll(x, tuple(int(v) for v in t), axis=axes)
-    nu = _frequencies(x.shape[x.ndim - len(t):])
+    nu = _frequencies(x.shape[x.ndim - len(t) :])
     phase = np.exp(-2j * np.pi * np.tensordot(t, nu, axes=1))
     y = np.fft.ifftn(np.fft.fftn(x, axes=axes) * phase, axes=axes)
     return y.real if not np.iscomplexobj(x) else y
@@ -509,8 +548,11 @@ class TranslationInvariance(_Result):
 
     @property
     def holds(self):
-        return bool(np.all(self.measured[self.applies] <= self.bound[self.applies] * (1 + self.tolerance)
-                           + self.tolerance * 1e-3))
+        return bool(
+            np.all(
+                self.measured[self.applies] <= self.bound[self.applies] * (1 + self.tolerance) + self.tolerance * 1e-3
+            )
+        )
 
     @property
     def margin(self):
@@ -586,9 +628,12 @@ def translation_invariance(net, inputs=None, shifts=None, *, seed=0):
     """
     x, ref = _prepare(net, inputs, seed)
     d, B = net.ndim, len(x)
-    shifts = np.array(_default_shifts(net) if shifts is None else
-                      [np.broadcast_to(np.atleast_1d(np.asarray(t, dtype=np.float64)), (d,)) for t in shifts],
-                      dtype=np.float64).reshape(-1, d)
+    shifts = np.array(
+        _default_shifts(net)
+        if shifts is None
+        else [np.broadcast_to(np.atleast_1d(np.asarray(t, dtype=np.float64)), (d,)) for t in shifts],
+        dtype=np.float64,
+    ).reshape(-1, d)
     K, K_input, P = lowpass_K(net)
     base = _layers(net, x, ref)
     moved = _layers(net, np.concatenate([shift(x, t) for t in shifts]), ref)
@@ -598,7 +643,7 @@ def translation_invariance(net, inputs=None, shifts=None, *, seed=0):
     applies = np.zeros((N1, T), dtype=bool)
     for n in range(N1):
         for j, t in enumerate(shifts):
-            a = moved[n][j * B:(j + 1) * B]
+            a = moved[n][j * B : (j + 1) * B]
             measured[n, j] = np.max(_divide(np.sqrt(_layer_energy(a - base[n])), norms))
             s = t / P[n]
             lattice = bool(np.all(s == np.round(s)))
@@ -737,7 +782,10 @@ def _natural_image(shape):
 
         img, name = skimage.data.camera().astype(np.float64), "natural (skimage camera)"
         c = min(img.shape) // 2
-        img = img[img.shape[0] // 2 - c // 2: img.shape[0] // 2 + c // 2, img.shape[1] // 2 - c // 2: img.shape[1] // 2 + c // 2]
+        img = img[
+            img.shape[0] // 2 - c // 2 : img.shape[0] // 2 + c // 2,
+            img.shape[1] // 2 - c // 2 : img.shape[1] // 2 + c // 2,
+        ]
     except ImportError:
         try:
             from sklearn.datasets import load_digits
@@ -786,15 +834,18 @@ def _smooth_field(shape, components, rng, n_terms=3, max_wavenumber=1):
     """A trigonometric field Σ_c a_c sin(2π⟨κ_c, x/N⟩ + φ_c) normalised to grid sup 1, and its Jacobian bound."""
     d = len(shape)
     N = np.array(shape, dtype=np.float64)
-    waves = [np.array(k, dtype=np.float64) - max_wavenumber
-             for k in np.ndindex(*(2 * max_wavenumber + 1,) * d) if any(v != max_wavenumber for v in k)]
+    waves = [
+        np.array(k, dtype=np.float64) - max_wavenumber
+        for k in np.ndindex(*(2 * max_wavenumber + 1,) * d)
+        if any(v != max_wavenumber for v in k)
+    ]
     pick = rng.choice(len(waves), size=n_terms, replace=len(waves) < n_terms)
     kappa = np.stack([waves[i] for i in pick])
     amp = rng.standard_normal((n_terms, components))
     phase = rng.uniform(0, 2 * np.pi, n_terms)
     pts = _positions(shape)
-    field = np.sin(2 * np.pi * (pts / N) @ kappa.T + phase) @ amp            # (P, components)
-    sup = float(np.max(np.sqrt(np.sum(field ** 2, axis=1))))
+    field = np.sin(2 * np.pi * (pts / N) @ kappa.T + phase) @ amp  # (P, components)
+    sup = float(np.max(np.sqrt(np.sum(field**2, axis=1))))
     jac = float(np.sum(np.linalg.norm(amp, axis=1) * 2 * np.pi * np.linalg.norm(kappa / N, axis=1)))
     return field.T.reshape((components,) + tuple(shape)) / sup, jac / sup
 
@@ -814,11 +865,14 @@ def smooth_deformation(shape, tau_sup, omega_sup=0.0, *, seed=0):
     unit_tau, jac = _smooth_field(shape, d, rng)
     unit_omega, _ = _smooth_field(shape, 1, rng)
     if tau_sup * jac > 1 / (2 * d) * (1 + 1e-12):
-        raise ValueError(f"tau_sup={tau_sup:.4g} samples gives ‖Dτ‖∞ ≤ {tau_sup * jac:.4g} > 1/(2d) = "
-                         f"{1 / (2 * d):.4g} on the grid {shape}; the largest allowed is "
-                         f"{max_tau_sup(shape, seed=seed):.4g} (max_tau_sup)")
-    return Deformation(tau_sup * unit_tau, omega_sup * unit_omega[0], float(tau_sup), float(tau_sup * jac),
-                       float(omega_sup))
+        raise ValueError(
+            f"tau_sup={tau_sup:.4g} samples gives ‖Dτ‖∞ ≤ {tau_sup * jac:.4g} > 1/(2d) = "
+            f"{1 / (2 * d):.4g} on the grid {shape}; the largest allowed is "
+            f"{max_tau_sup(shape, seed=seed):.4g} (max_tau_sup)"
+        )
+    return Deformation(
+        tau_sup * unit_tau, omega_sup * unit_omega[0], float(tau_sup), float(tau_sup * jac), float(omega_sup)
+    )
 
 
 def max_tau_sup(shape, *, seed=0):
@@ -847,15 +901,15 @@ def deform(x, deformation, *, real=None):
     xh = np.fft.fftn(x, axes=axes).reshape(len(x), -1)
     mag = np.max(np.abs(xh), axis=0)
     keep = mag > 1e-13 * max(float(mag.max()), 1e-300)
-    nu = _frequencies(shape).reshape(d, -1)[:, keep].T                      # (K, d)
+    nu = _frequencies(shape).reshape(d, -1)[:, keep].T  # (K, d)
     coef = xh[:, keep]
     pts = _positions(shape) - deformation.tau.reshape(d, -1).T
     M = math.prod(shape)
     out = np.empty((len(x), len(pts)), np.complex128)
     chunk = max(1, (1 << 21) // max(1, len(nu)))
     for i in range(0, len(pts), chunk):
-        E = np.exp(2j * np.pi * (pts[i:i + chunk] @ nu.T))
-        out[:, i:i + chunk] = coef @ E.T / M
+        E = np.exp(2j * np.pi * (pts[i : i + chunk] @ nu.T))
+        out[:, i : i + chunk] = coef @ E.T / M
     out = out.reshape(x.shape)
     if deformation.omega_sup:
         out = out * (np.cos(2 * np.pi * deformation.omega) if real else np.exp(2j * np.pi * deformation.omega))
@@ -910,8 +964,9 @@ class DeformationSensitivity(_Result):
         return float(np.min(1 - self.feature_change[ok] / self.signal_change[ok])) if ok.any() else float("nan")
 
 
-def deformation_sensitivity(net, inputs=None, *, R=1 / 8, n_signals=3, tau_fractions=(0.1, 0.25, 0.5, 1.0),
-                            omega_sups=(0.0, 0.02, 0.05), seed=0):
+def deformation_sensitivity(
+    net, inputs=None, *, R=1 / 8, n_signals=3, tau_fractions=(0.1, 0.25, 0.5, 1.0), omega_sups=(0.0, 0.02, 0.05), seed=0
+):
     """Theorem 2: |||Φ(F_{τ,ω} f) − Φ(f)||| ≤ C (R‖τ‖_∞ + ‖ω‖_∞) ‖f‖ for f band-limited to |ν| ≤ R.
 
     C is not explicit in the theorem; the function measures the smallest C
@@ -962,9 +1017,17 @@ def deformation_sensitivity(net, inputs=None, *, R=1 / 8, n_signals=3, tau_fract
     feat, sig = _changes(net, f, moved, ref)
     norms = np.sqrt(_norm2(f))
     scale = np.array([R * D.tau_sup + D.omega_sup for D in defs])[:, None] * norms[None, :]
-    return DeformationSensitivity(float(R), tuple(defs), feat, sig, norms, tuple(names),
-                                  float(np.max(_divide(feat, scale))), float(np.max(_divide(sig, scale))),
-                                  _tolerance(ref))
+    return DeformationSensitivity(
+        float(R),
+        tuple(defs),
+        feat,
+        sig,
+        norms,
+        tuple(names),
+        float(np.max(_divide(feat, scale))),
+        float(np.max(_divide(sig, scale))),
+        _tolerance(ref),
+    )
 
 
 @dataclass(frozen=True)
@@ -1241,8 +1304,7 @@ class EnergyDecay(_Result):
     eps: float
 
 
-def energy_decay(net, inputs=None, *, depth=None, eps=0.01, R_smooth=1 / 16, n_signals=2, seed=0,
-                 budget=PATH_BUDGET):
+def energy_decay(net, inputs=None, *, depth=None, eps=0.01, R_smooth=1 / 16, n_signals=2, seed=0, budget=PATH_BUDGET):
     """Decay of the propagated energy W_n with depth, on smooth and rough inputs.
 
     W_n decays exponentially for wavelet and Gabor frames on smooth
@@ -1272,15 +1334,19 @@ def energy_decay(net, inputs=None, *, depth=None, eps=0.01, R_smooth=1 / 16, n_s
             deep = candidate
             break
     real = net.real_input
-    kinds = {"smooth": bandlimited(net.shape, R_smooth, n_signals, seed=seed + 21, real=real),
-             "rough": white_noise(net.shape, n_signals, seed=seed + 22, real=real)}
+    kinds = {
+        "smooth": bandlimited(net.shape, R_smooth, n_signals, seed=seed + 21, real=real),
+        "rough": white_noise(net.shape, n_signals, seed=seed + 22, real=real),
+    }
     ref = kinds["smooth"]
     if inputs is not None:
         x, ref = _prepare(net, inputs)
-        x = x[_norm2(x) > 0]   # a zero signal has no energy to decay
+        x = x[_norm2(x) > 0]  # a zero signal has no energy to decay
         if len(x):
             kinds["inputs"] = x
-    out = {k: {} for k in ("propagated", "feature", "rate", "intercept", "features_depth", "prop_depth", "extra", "kept")}
+    out = {
+        k: {} for k in ("propagated", "feature", "rate", "intercept", "features_depth", "prop_depth", "extra", "kept")
+    }
     D = deep.depth
     for name, x in kinds.items():
         W, F = [], []
@@ -1312,5 +1378,16 @@ def energy_decay(net, inputs=None, *, depth=None, eps=0.01, R_smooth=1 / 16, n_s
         out["prop_depth"][name] = int(below[0]) if below.size else None
         out["extra"][name] = extra
         out["kept"][name] = float(cum[-1])
-    return EnergyDecay(D, tuple(kinds), out["propagated"], out["feature"], out["rate"], out["intercept"],
-                       out["features_depth"], out["prop_depth"], out["extra"], out["kept"], float(eps))
+    return EnergyDecay(
+        D,
+        tuple(kinds),
+        out["propagated"],
+        out["feature"],
+        out["rate"],
+        out["intercept"],
+        out["features_depth"],
+        out["prop_depth"],
+        out["extra"],
+        out["kept"],
+        float(eps),
+    )

@@ -31,6 +31,7 @@ one ``Network.admissible()`` applies to frames.  Layers within the bound
 are left as they are.  With admissible filters the module is
 non-expansive, |||Φ(f) − Φ(h)||| ≤ ‖f − h‖, whatever the training did.
 """
+
 from __future__ import annotations
 
 import copy
@@ -113,10 +114,15 @@ class ScatteringModule(nn.Module):
         if view is None:
             plans = Network.from_dict(self.network.to_dict())._plans_for
             view = copy.copy(self.network)
-            view._plans = {flag: [dataclasses.replace(plan, bank_at=lambda level, n=n: self.responses(n),
-                                                      _device_cache={}, _blocks_cache={})
-                                  for n, plan in enumerate(plans(flag))]
-                           for flag in (True, False)}
+            view._plans = {
+                flag: [
+                    dataclasses.replace(
+                        plan, bank_at=lambda level, n=n: self.responses(n), _device_cache={}, _blocks_cache={}
+                    )
+                    for n, plan in enumerate(plans(flag))
+                ]
+                for flag in (True, False)
+            }
             self.__dict__["_network_view"] = view
         return view
 
@@ -148,7 +154,7 @@ class ScatteringModule(nn.Module):
                 lp = 0.5 * (lp + _reflect(lp, net.ndim))
             B = float(lp.max())
             L, R = net.modules[n].lipschitz if n < net.depth else (1.0, 1.0)
-            values.append(max(B, B * L ** 2 * R ** 2))
+            values.append(max(B, B * L**2 * R**2))
         return values
 
     @torch.no_grad()

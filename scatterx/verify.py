@@ -20,6 +20,7 @@ signals (documented in each function).  ``python -m scatterx.verify --examples
 DIR`` writes the worked examples of ``docs/verify``: the demo network and one
 network per registered frame family.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,7 +35,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -44,8 +44,16 @@ from . import theory as th
 from .network import Module, Network
 from .operators import Modulus, Subsample
 
-__all__ = ["VerifyOptions", "run_verify", "register_cli", "demo_network", "family_frame", "example_kernels",
-           "example_networks", "write_examples"]
+__all__ = [
+    "VerifyOptions",
+    "run_verify",
+    "register_cli",
+    "demo_network",
+    "family_frame",
+    "example_kernels",
+    "example_networks",
+    "write_examples",
+]
 
 FORMAT_VERSION = 1
 # Figures: small PNGs (quantised to a palette when Pillow is there) so reports stay light.
@@ -61,26 +69,34 @@ class VerifyOptions:
     """
 
     seed: int = 0
-    n_random: int = 4                  # nonexpansiveness(n_random)
-    adversarial_steps: int = 20        # nonexpansiveness(adversarial_steps)
-    loud_scale: float = 3.0            # the non-admissible twin: frames × loud_scale
+    n_random: int = 4  # nonexpansiveness(n_random)
+    adversarial_steps: int = 20  # nonexpansiveness(adversarial_steps)
+    loud_scale: float = 3.0  # the non-admissible twin: frames × loud_scale
     loud_adversarial_steps: int = 5
-    shifts: Optional[tuple] = None     # translation_invariance(shifts)
-    R: float = 1 / 8                   # deformation_sensitivity(R), cycles/sample
+    shifts: tuple | None = None  # translation_invariance(shifts)
+    R: float = 1 / 8  # deformation_sensitivity(R), cycles/sample
     n_signals: int = 3
     tau_fractions: tuple = (0.1, 0.25, 0.5, 1.0)
     omega_sups: tuple = (0.0, 0.02, 0.05)
     cartoon_signals: int = 2
     cartoon_points: int = 7
-    decay_depth: Optional[int] = None  # energy_decay(depth); None: N + 3, within the grid and budget
+    decay_depth: int | None = None  # energy_decay(depth); None: N + 3, within the grid and budget
     decay_signals: int = 2
     eps: float = 0.01
 
     @classmethod
     def quick(cls, **changes):
-        base = dict(n_random=2, adversarial_steps=3, loud_adversarial_steps=1, n_signals=1,
-                    tau_fractions=(0.25, 1.0), omega_sups=(0.0, 0.05), cartoon_signals=1, cartoon_points=3,
-                    decay_signals=1)
+        base = dict(
+            n_random=2,
+            adversarial_steps=3,
+            loud_adversarial_steps=1,
+            n_signals=1,
+            tau_fractions=(0.25, 1.0),
+            omega_sups=(0.0, 0.05),
+            cartoon_signals=1,
+            cartoon_points=3,
+            decay_signals=1,
+        )
         base.update(changes)
         return cls(**base)
 
@@ -93,8 +109,9 @@ def _as_network(network):
         network = json.loads(Path(network).read_text())
     if isinstance(network, dict):
         return Network.from_dict(network)
-    raise TypeError(f"network must be a scatterx.Network, its to_dict() or a path to that JSON, "
-                    f"got {type(network).__name__}")
+    raise TypeError(
+        f"network must be a scatterx.Network, its to_dict() or a path to that JSON, got {type(network).__name__}"
+    )
 
 
 def _parseval(net, x):
@@ -116,8 +133,9 @@ def _parseval_decay(net, x, opt):
     except ValueError as e:
         return {"applies": False, "reason": f"no Parseval version of these frames: {e}"}
     twin = Network(twin.modules[:1], twin.shape, real_input=twin.real_input)
-    result = th.energy_decay(twin, x, depth=opt.decay_depth or 6, eps=opt.eps, n_signals=opt.decay_signals,
-                             seed=opt.seed)
+    result = th.energy_decay(
+        twin, x, depth=opt.decay_depth or 6, eps=opt.eps, n_signals=opt.decay_signals, seed=opt.seed
+    )
     return {"applies": True, **result.to_dict()}
 
 
@@ -161,25 +179,43 @@ def run_verify(network, inputs=None, out_dir=None, progress=True, *, options=Non
     s = opt.seed
     sections = [
         ("admissibility", lambda: th.admissibility(net)),
-        ("nonexpansive", lambda: th.nonexpansiveness(net, x, n_random=opt.n_random,
-                                                     adversarial_steps=opt.adversarial_steps, seed=s)),
+        (
+            "nonexpansive",
+            lambda: th.nonexpansiveness(net, x, n_random=opt.n_random, adversarial_steps=opt.adversarial_steps, seed=s),
+        ),
         ("nonexpansive_not_admissible", lambda: _loud(net, x, opt)),
         ("translation", lambda: th.translation_invariance(net, x, opt.shifts, seed=s)),
-        ("deformation", lambda: th.deformation_sensitivity(net, x, R=opt.R, n_signals=opt.n_signals,
-                                                           tau_fractions=opt.tau_fractions,
-                                                           omega_sups=opt.omega_sups, seed=s)),
-        ("cartoon", lambda: th.cartoon_sensitivity(net, n_signals=opt.cartoon_signals, points=opt.cartoon_points,
-                                                   seed=s, like=x)),
+        (
+            "deformation",
+            lambda: th.deformation_sensitivity(
+                net,
+                x,
+                R=opt.R,
+                n_signals=opt.n_signals,
+                tau_fractions=opt.tau_fractions,
+                omega_sups=opt.omega_sups,
+                seed=s,
+            ),
+        ),
+        (
+            "cartoon",
+            lambda: th.cartoon_sensitivity(
+                net, n_signals=opt.cartoon_signals, points=opt.cartoon_points, seed=s, like=x
+            ),
+        ),
         ("energy", lambda: th.energy_propagation(net, x)),
         ("parseval_identity", lambda: _parseval(net, x)),
-        ("energy_decay", lambda: th.energy_decay(net, x, depth=opt.decay_depth, eps=opt.eps,
-                                                 n_signals=opt.decay_signals, seed=s)),
+        (
+            "energy_decay",
+            lambda: th.energy_decay(net, x, depth=opt.decay_depth, eps=opt.eps, n_signals=opt.decay_signals, seed=s),
+        ),
         ("energy_decay_parseval", lambda: _parseval_decay(net, x, opt)),
     ]
     results, timing = {}, {}
     t_start, cpu_start = time.perf_counter(), time.process_time()
-    bar = tqdm(total=len(sections) + 2, desc="scatterx verify", unit="step", disable=not progress,
-               file=sys.stderr, leave=False)
+    bar = tqdm(
+        total=len(sections) + 2, desc="scatterx verify", unit="step", disable=not progress, file=sys.stderr, leave=False
+    )
     for name, run in sections:
         bar.set_postfix_str(name)
         t0 = time.perf_counter()
@@ -204,9 +240,12 @@ def run_verify(network, inputs=None, out_dir=None, progress=True, *, options=Non
     bar.update()
     bar.set_postfix_str("write")
     timing["total"] = time.perf_counter() - t_start
-    record["timing"] = {"seconds": timing, "cpu_seconds": time.process_time() - cpu_start,
-                        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-                        "environment": _environment()}
+    record["timing"] = {
+        "seconds": timing,
+        "cpu_seconds": time.process_time() - cpu_start,
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "environment": _environment(),
+    }
     _write(out, record, figures)
     bar.update()
     bar.close()
@@ -215,8 +254,9 @@ def run_verify(network, inputs=None, out_dir=None, progress=True, *, options=Non
 
 def _loud(net, x, opt):
     loud = th.scaled(net, opt.loud_scale)
-    result = th.nonexpansiveness(loud, x, n_random=opt.n_random, adversarial_steps=opt.loud_adversarial_steps,
-                                 seed=opt.seed)
+    result = th.nonexpansiveness(
+        loud, x, n_random=opt.n_random, adversarial_steps=opt.loud_adversarial_steps, seed=opt.seed
+    )
     return {"scale": opt.loud_scale, "admissibility_worst": th.admissibility(loud).worst, **result.to_dict()}
 
 
@@ -231,15 +271,33 @@ def _summary(net):
             paths.append(len(net.paths(n)))
         except MemoryError:
             paths.append(None)
-    return {"depth": net.depth, "ndim": net.ndim, "shape": list(net.shape), "grids": [list(g) for g in net.grids],
-            "paths": paths, "prune": net.prune,
-            "modules": [{"frame": repr(m.frame), "filters": len(net.bank(n)), "nonlinearity": m.nonlinearity.name,
-                         "pooling": m.pooling.name, "S": m.pooling.factor} for n, m in enumerate(net.modules)]}
+    return {
+        "depth": net.depth,
+        "ndim": net.ndim,
+        "shape": list(net.shape),
+        "grids": [list(g) for g in net.grids],
+        "paths": paths,
+        "prune": net.prune,
+        "modules": [
+            {
+                "frame": repr(m.frame),
+                "filters": len(net.bank(n)),
+                "nonlinearity": m.nonlinearity.name,
+                "pooling": m.pooling.name,
+                "S": m.pooling.factor,
+            }
+            for n, m in enumerate(net.modules)
+        ],
+    }
 
 
 def _environment():
-    env = {"machine": platform.machine(), "python": platform.python_version(), "numpy": np.__version__,
-           "cpu_count": os.cpu_count()}
+    env = {
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "cpu_count": os.cpu_count(),
+    }
     try:
         env["cpus_available"] = len(os.sched_getaffinity(0))
     except AttributeError:
@@ -262,48 +320,91 @@ def _verdicts(r):
     ne, loud, tr = r["nonexpansive"], r["nonexpansive_not_admissible"], r["translation"]
     de, ca, en, pi, ed = r["deformation"], r["cartoon"], r["energy"], r["parseval_identity"], r["energy_decay"]
     out = [
-        _verdict("Admissibility: max(B_n, B_n L_n² R_n²) ≤ 1 for every layer", adm["admissible"], adm["margin"],
-                 f"worst layer value {adm['worst']:.6g}"),
-        _verdict("Non-expansiveness: |||Φ(f) − Φ(h)||| ≤ ‖f − h‖", ne["holds"], ne["margin"],
-                 f"worst ratio {ne['worst']:.6g} ({ne['worst_kind']} pairs){assumed}"),
-        _verdict(f"The check can fail: frames × {loud['scale']:g} (not admissible) give a ratio > 1",
-                 loud["worst"] > 1, loud["worst"] - 1,
-                 f"worst ratio {loud['worst']:.4g} (max(B, BL²R²) = {loud['admissibility_worst']:.4g})"),
-        _verdict("Translation covariance: Φ^n(T_t f) = T_{t/P_n} Φ^n(f) for t ∈ P_n ℤ^d",
-                 tr["covariance_holds"], tr["tolerance"] - _nanmax(tr["covariance_error"]),
-                 f"largest relative error {_nanmax(tr['covariance_error']):.3g} (tolerance {tr['tolerance']:g})"),
-        _verdict("Translation invariance (Thm 1): |||Φ^n(T_t f) − Φ^n(f)||| ≤ 2π|t|K_n/P_n ‖f‖",
-                 tr["holds"], tr["margin"],
-                 f"smallest slack 1 − measured/bound = {_fmt(tr['margin'])} where the theorem applies; "
-                 f"elsewhere (sub-sampling phase, not covered) worst measured/bound = {_fmt(tr['off_theorem_worst'])}"
-                 f"{assumed}"),
-        _verdict("Deformation (Thm 2) decoupling: |||Φ(F f) − Φ(f)||| ≤ ‖F f − f‖", de["decoupling_holds"],
-                 de["decoupling_margin"],
-                 f"empirical C = {de['C']:.4g} in |||Φ(Ff) − Φ(f)||| ≤ C(R‖τ‖∞ + ‖ω‖∞)‖f‖ "
-                 f"(signal class: {de['C_signal']:.4g}), R = {de['R']:.4g} cycles/sample{assumed}"),
-        _verdict("Cartoon functions: |||Φ(F_τ f) − Φ(f)||| ≤ C K ‖τ‖∞^{1/2}: fitted exponent ≥ 1/2",
-                 ca["holds"], ca["margin"],
-                 f"fitted exponent {ca['exponent']:.3f} (signal change: {ca['signal_exponent']:.3f}), "
-                 f"empirical C·K = {ca['CK']:.4g}; margin = exponent − 1/2, tolerated down to −{th.EXPONENT_SLACK}"),
-        _verdict("Energy: Σ_{n<N} |||Φ^n f|||² + W_N f ≤ ‖f‖², W_n non-increasing",
-                 en["inequality_holds"] and en["monotone"], 1 - max(en["balance"]),
-                 f"largest (Σ_{{n<N}} |||Φ^n f|||² + W_N f)/‖f‖² = {max(en['balance']):.6g}{assumed}"),
+        _verdict(
+            "Admissibility: max(B_n, B_n L_n² R_n²) ≤ 1 for every layer",
+            adm["admissible"],
+            adm["margin"],
+            f"worst layer value {adm['worst']:.6g}",
+        ),
+        _verdict(
+            "Non-expansiveness: |||Φ(f) − Φ(h)||| ≤ ‖f − h‖",
+            ne["holds"],
+            ne["margin"],
+            f"worst ratio {ne['worst']:.6g} ({ne['worst_kind']} pairs){assumed}",
+        ),
+        _verdict(
+            f"The check can fail: frames × {loud['scale']:g} (not admissible) give a ratio > 1",
+            loud["worst"] > 1,
+            loud["worst"] - 1,
+            f"worst ratio {loud['worst']:.4g} (max(B, BL²R²) = {loud['admissibility_worst']:.4g})",
+        ),
+        _verdict(
+            "Translation covariance: Φ^n(T_t f) = T_{t/P_n} Φ^n(f) for t ∈ P_n ℤ^d",
+            tr["covariance_holds"],
+            tr["tolerance"] - _nanmax(tr["covariance_error"]),
+            f"largest relative error {_nanmax(tr['covariance_error']):.3g} (tolerance {tr['tolerance']:g})",
+        ),
+        _verdict(
+            "Translation invariance (Thm 1): |||Φ^n(T_t f) − Φ^n(f)||| ≤ 2π|t|K_n/P_n ‖f‖",
+            tr["holds"],
+            tr["margin"],
+            f"smallest slack 1 − measured/bound = {_fmt(tr['margin'])} where the theorem applies; "
+            f"elsewhere (sub-sampling phase, not covered) worst measured/bound = {_fmt(tr['off_theorem_worst'])}"
+            f"{assumed}",
+        ),
+        _verdict(
+            "Deformation (Thm 2) decoupling: |||Φ(F f) − Φ(f)||| ≤ ‖F f − f‖",
+            de["decoupling_holds"],
+            de["decoupling_margin"],
+            f"empirical C = {de['C']:.4g} in |||Φ(Ff) − Φ(f)||| ≤ C(R‖τ‖∞ + ‖ω‖∞)‖f‖ "
+            f"(signal class: {de['C_signal']:.4g}), R = {de['R']:.4g} cycles/sample{assumed}",
+        ),
+        _verdict(
+            "Cartoon functions: |||Φ(F_τ f) − Φ(f)||| ≤ C K ‖τ‖∞^{1/2}: fitted exponent ≥ 1/2",
+            ca["holds"],
+            ca["margin"],
+            f"fitted exponent {ca['exponent']:.3f} (signal change: {ca['signal_exponent']:.3f}), "
+            f"empirical C·K = {ca['CK']:.4g}; margin = exponent − 1/2, tolerated down to −{th.EXPONENT_SLACK}",
+        ),
+        _verdict(
+            "Energy: Σ_{n<N} |||Φ^n f|||² + W_N f ≤ ‖f‖², W_n non-increasing",
+            en["inequality_holds"] and en["monotone"],
+            1 - max(en["balance"]),
+            f"largest (Σ_{{n<N}} |||Φ^n f|||² + W_N f)/‖f‖² = {max(en['balance']):.6g}{assumed}",
+        ),
     ]
     if pi.get("applies"):
         res = max(pi["residual"])
-        out.append(_verdict("Energy identity (Parseval frames, modulus, no pooling): "
-                            "‖f‖² = Σ_{n<N} |||Φ^n f|||² + W_N f", pi["identity_holds"], 1e-10 - res,
-                            f"on the Parseval twin (tight frames, modulus, no pooling, depth {pi['twin_depth']}): "
-                            f"largest relative residual {res:.3g}"))
+        out.append(
+            _verdict(
+                "Energy identity (Parseval frames, modulus, no pooling): ‖f‖² = Σ_{n<N} |||Φ^n f|||² + W_N f",
+                pi["identity_holds"],
+                1e-10 - res,
+                f"on the Parseval twin (tight frames, modulus, no pooling, depth {pi['twin_depth']}): "
+                f"largest relative residual {res:.3g}",
+            )
+        )
     else:
-        out.append(_verdict("Energy identity (Parseval frames, modulus, no pooling)", None, None,
-                            f"not checked: {pi['reason']}"))
+        out.append(
+            _verdict(
+                "Energy identity (Parseval frames, modulus, no pooling)", None, None, f"not checked: {pi['reason']}"
+            )
+        )
     rates = ", ".join(f"{k} ρ = {_fmt(v)}" for k, v in ed["rate"].items())
     tw = r["energy_decay_parseval"]
-    twin = ("; Parseval twin (no pooling), depth " + str(tw["depth"]) + ": "
-            + ", ".join(f"{k} ρ = {_fmt(v)}" for k, v in tw["rate"].items())) if tw.get("applies") else ""
-    out.append(_verdict("Energy decay: W_n/‖f‖² ≈ a ρ^n (informative)", None, None,
-                        f"depth {ed['depth']}: {rates}{twin}"))
+    twin = (
+        (
+            "; Parseval twin (no pooling), depth "
+            + str(tw["depth"])
+            + ": "
+            + ", ".join(f"{k} ρ = {_fmt(v)}" for k, v in tw["rate"].items())
+        )
+        if tw.get("applies")
+        else ""
+    )
+    out.append(
+        _verdict("Energy decay: W_n/‖f‖² ≈ a ρ^n (informative)", None, None, f"depth {ed['depth']}: {rates}{twin}")
+    )
     return out
 
 
@@ -347,16 +448,28 @@ def _figures(r):
     """name → (caption, PNG bytes)."""
     plt = _pyplot()
     out = {}
-    out["admissibility"] = ("Admissibility: max(B_n, B_n L_n² R_n²) per layer (must be ≤ 1)", _fig_admissibility(plt, r))
-    out["nonexpansive"] = ("Non-expansiveness: |||Φ(f) − Φ(h)||| / ‖f − h‖ by kind of pair, "
-                           "for the network and its non-admissible twin", _fig_nonexpansive(plt, r))
-    out["invariance"] = ("Translation invariance vs depth: measured |||Φ^n(T_t f) − Φ^n(f)|||/‖f‖ (solid; "
-                         "filled where the theorem applies) and the bound 2π|t|K_n/P_n (dashed)", _fig_invariance(plt, r))
-    out["deformation"] = ("Deformation sensitivity: band-limited signals against (R‖τ‖∞ + ‖ω‖∞) with the "
-                          "empirical C (left); cartoon functions against ‖τ‖∞ with the fitted exponent (right)",
-                          _fig_deformation(plt, r))
-    out["energy"] = ("Energy per layer (left) and propagated energy W_n on a deeper copy with its "
-                     "exponential fit (right)", _fig_energy(plt, r))
+    out["admissibility"] = (
+        "Admissibility: max(B_n, B_n L_n² R_n²) per layer (must be ≤ 1)",
+        _fig_admissibility(plt, r),
+    )
+    out["nonexpansive"] = (
+        "Non-expansiveness: |||Φ(f) − Φ(h)||| / ‖f − h‖ by kind of pair, for the network and its non-admissible twin",
+        _fig_nonexpansive(plt, r),
+    )
+    out["invariance"] = (
+        "Translation invariance vs depth: measured |||Φ^n(T_t f) − Φ^n(f)|||/‖f‖ (solid; "
+        "filled where the theorem applies) and the bound 2π|t|K_n/P_n (dashed)",
+        _fig_invariance(plt, r),
+    )
+    out["deformation"] = (
+        "Deformation sensitivity: band-limited signals against (R‖τ‖∞ + ‖ω‖∞) with the "
+        "empirical C (left); cartoon functions against ‖τ‖∞ with the fitted exponent (right)",
+        _fig_deformation(plt, r),
+    )
+    out["energy"] = (
+        "Energy per layer (left) and propagated energy W_n on a deeper copy with its exponential fit (right)",
+        _fig_energy(plt, r),
+    )
     return out
 
 
@@ -381,12 +494,20 @@ def _fig_nonexpansive(plt, r):
     rng = np.random.default_rng(0)
     ne, loud = r["nonexpansive"], r["nonexpansive_not_admissible"]
     kinds = list(dict.fromkeys(list(ne["ratios"]) + list(loud["ratios"])))
-    for label, res, color, marker, dx in (("network", ne, "tab:blue", "o", -0.15),
-                                           (f"frames × {loud['scale']:g}", loud, "tab:red", "^", 0.15)):
+    for label, res, color, marker, dx in (
+        ("network", ne, "tab:blue", "o", -0.15),
+        (f"frames × {loud['scale']:g}", loud, "tab:red", "^", 0.15),
+    ):
         for i, k in enumerate(kinds):
             v = np.array(res["ratios"].get(k, []))
-            ax.scatter(i + dx + rng.uniform(-0.05, 0.05, len(v)), v, s=14, color=color, marker=marker,
-                       label=label if i == 0 else None)
+            ax.scatter(
+                i + dx + rng.uniform(-0.05, 0.05, len(v)),
+                v,
+                s=14,
+                color=color,
+                marker=marker,
+                label=label if i == 0 else None,
+            )
     ax.axhline(1, color="k", lw=1, ls="--")
     ax.set_xticks(range(len(kinds)))
     ax.set_xticklabels(kinds, rotation=20, fontsize=8)
@@ -429,8 +550,14 @@ def _fig_deformation(plt, r):
     sig = np.array(de["signal_change"], float) / norms
     omegas = np.array([d["omega_sup"] for d in de["deformations"]])
     X = np.repeat(x[:, None], feat.shape[1], axis=1)
-    sc = a.scatter(X, feat, c=np.repeat(omegas[:, None], feat.shape[1], axis=1), cmap="plasma", s=14,
-                   label="|||Φ(Ff) − Φ(f)|||/‖f‖")
+    sc = a.scatter(
+        X,
+        feat,
+        c=np.repeat(omegas[:, None], feat.shape[1], axis=1),
+        cmap="plasma",
+        s=14,
+        label="|||Φ(Ff) − Φ(f)|||/‖f‖",
+    )
     a.scatter(X, sig, marker="x", color="0.6", s=12, label="‖Ff − f‖/‖f‖")
     xs = np.array([x.min(), x.max()])
     a.plot(xs, de["C"] * xs, "k--", lw=1, label=f"C = {de['C']:.3g}")
@@ -449,8 +576,13 @@ def _fig_deformation(plt, r):
         b.loglog(taus, cf[:, k], "o", color="tab:blue", ms=3)
         b.loglog(taus, cs[:, k], "x", color="0.6", ms=4)
     if ca["exponent"] is not None:
-        b.loglog(taus, np.exp(ca["intercept"]) * taus ** ca["exponent"], "-", color="tab:blue",
-                 label=f"fit: exponent {ca['exponent']:.2f}")
+        b.loglog(
+            taus,
+            np.exp(ca["intercept"]) * taus ** ca["exponent"],
+            "-",
+            color="tab:blue",
+            label=f"fit: exponent {ca['exponent']:.2f}",
+        )
         ref = np.exp(ca["intercept"]) * taus[-1] ** ca["exponent"] * (taus / taus[-1]) ** 0.5
         b.loglog(taus, ref, ":", color="k", label="slope 1/2 (bound's rate)")
     _plain_log_ticks(b)
@@ -483,14 +615,21 @@ def _fig_energy(plt, r):
     for k, W in ed["propagated"].items():
         W = np.maximum(np.array(W, float), 1e-300)
         nn = np.arange(len(W))
-        line, = b.semilogy(nn, W, "o-", ms=4, label=f"{k}: ρ = {_fmt(ed['rate'][k])}")
+        (line,) = b.semilogy(nn, W, "o-", ms=4, label=f"{k}: ρ = {_fmt(ed['rate'][k])}")
         b.semilogy(nn, ed["intercept"][k] * ed["rate"][k] ** nn, ":", color=line.get_color())
     tw = r.get("energy_decay_parseval", {})
     if tw.get("applies"):
         for k in ("smooth", "rough"):
             W = np.maximum(np.array(tw["propagated"][k], float), 1e-300)
-            b.semilogy(np.arange(len(W)), W, "s--", ms=3, lw=0.8, color="0.45" if k == "smooth" else "0.7",
-                       label=f"Parseval twin, {k}: ρ = {_fmt(tw['rate'][k])}")
+            b.semilogy(
+                np.arange(len(W)),
+                W,
+                "s--",
+                ms=3,
+                lw=0.8,
+                color="0.45" if k == "smooth" else "0.7",
+                label=f"Parseval twin, {k}: ρ = {_fmt(tw['rate'][k])}",
+            )
     b.set_xlabel("layer n (deeper copy: last module repeated)")
     b.set_ylabel("W_n/‖f‖²")
     b.set_xticks(np.arange(max(ed["depth"], tw.get("depth", 0)) + 1))
@@ -510,59 +649,128 @@ def _write(out, record, figures):
 
 def _network_lines(record):
     s = record["summary"]
-    lines = [f"{s['ndim']}-D grid {tuple(s['shape'])}, depth N = {s['depth']}, paths per layer {s['paths']}"
-             + (f", pruning: {s['prune']}" if s["prune"] else "")]
+    lines = [
+        f"{s['ndim']}-D grid {tuple(s['shape'])}, depth N = {s['depth']}, paths per layer {s['paths']}"
+        + (f", pruning: {s['prune']}" if s["prune"] else "")
+    ]
     for n, m in enumerate(s["modules"]):
-        lines.append(f"layer {n}: {m['frame']} ({m['filters']} filters), {m['nonlinearity']}, "
-                     f"{m['pooling']} (S = {m['S']})")
+        lines.append(
+            f"layer {n}: {m['frame']} ({m['filters']} filters), {m['nonlinearity']}, {m['pooling']} (S = {m['S']})"
+        )
     return lines
 
 
 def _blocks(r, figures):
-    """The report as blocks: ('h', level, text) ('p', text) ('ul', items) ('table', head, rows) ('fig', name, caption)."""
+    """The report as blocks.
+
+    ('h', level, text), ('p', text), ('ul', items), ('table', head, rows), ('fig', name, caption).
+    """
     B = [("h", 1, "scatterx verify report")]
     B.append(("ul", _network_lines(r)))
     inp = r["inputs"]
-    B.append(("p", f"Inputs: {inp['count']} signals ({inp['source']}): {', '.join(inp['names'])}. "
-                   f"Total time {r['timing']['seconds']['total']:.1f} s."))
+    B.append(
+        (
+            "p",
+            f"Inputs: {inp['count']} signals ({inp['source']}): {', '.join(inp['names'])}. "
+            f"Total time {r['timing']['seconds']['total']:.1f} s.",
+        )
+    )
     B.append(("h", 2, "Verdicts"))
-    B.append(("table", ["statement", "verdict", "margin", "detail"],
-              [[v["statement"], _verdict_word(v), _fmt(v["margin"]), v["text"]] for v in r["verdicts"]]))
-    B.append(("p", "A margin is the slack of the statement (positive: holds by that much; negative: violated "
-                   "by that much) in its own terms: 1 − ratio for an inequality ≤ 1, tolerance − error for an "
-                   "equality, exponent − 1/2 for the cartoon rate."))
+    B.append(
+        (
+            "table",
+            ["statement", "verdict", "margin", "detail"],
+            [[v["statement"], _verdict_word(v), _fmt(v["margin"]), v["text"]] for v in r["verdicts"]],
+        )
+    )
+    B.append(
+        (
+            "p",
+            "A margin is the slack of the statement (positive: holds by that much; negative: violated "
+            "by that much) in its own terms: 1 − ratio for an inequality ≤ 1, tolerance − error for an "
+            "equality, exponent − 1/2 for the cartoon rate.",
+        )
+    )
 
     B.append(("h", 2, "1. Admissibility"))
-    B.append(("p", "A_n, B_n: min and max of the Littlewood–Paley sum |χ̂|² + Σ|ĝ_λ|² on layer n's grid "
-                   "(symmetrised where the layer's input is real); L_n, R_n: Lipschitz constants of the "
-                   "non-linearity and the pooling; the last row is the output atom of layer N."))
-    B.append(("table", ["n", "kind", "A", "B", "L", "R", "S", "max(B, BL²R²)", "admissible", "real input"],
-              [[row["layer"], row["kind"], f"{row['A']:.4g}", f"{row['B']:.6g}", f"{row['L']:g}", f"{row['R']:.4g}",
-                row["S"], f"{row['value']:.6g}", "yes" if row["admissible"] else "NO",
-                "yes" if row["real_input"] else "no"] for row in r["admissibility"]["rows"]]))
+    B.append(
+        (
+            "p",
+            "A_n, B_n: min and max of the Littlewood–Paley sum |χ̂|² + Σ|ĝ_λ|² on layer n's grid "
+            "(symmetrised where the layer's input is real); L_n, R_n: Lipschitz constants of the "
+            "non-linearity and the pooling; the last row is the output atom of layer N.",
+        )
+    )
+    B.append(
+        (
+            "table",
+            ["n", "kind", "A", "B", "L", "R", "S", "max(B, BL²R²)", "admissible", "real input"],
+            [
+                [
+                    row["layer"],
+                    row["kind"],
+                    f"{row['A']:.4g}",
+                    f"{row['B']:.6g}",
+                    f"{row['L']:g}",
+                    f"{row['R']:.4g}",
+                    row["S"],
+                    f"{row['value']:.6g}",
+                    "yes" if row["admissible"] else "NO",
+                    "yes" if row["real_input"] else "no",
+                ]
+                for row in r["admissibility"]["rows"]
+            ],
+        )
+    )
     B.append(("fig", "admissibility", figures["admissibility"][0]))
 
     ne, loud = r["nonexpansive"], r["nonexpansive_not_admissible"]
     B.append(("h", 2, "2. Non-expansiveness"))
-    B.append(("p", "Worst ratio |||Φ(f) − Φ(h)||| / ‖f − h‖ per kind of pair (scatterx.theory.nonexpansiveness); "
-                   f"the adversarial pairs come from {len(ne['adversarial_history']) - 1 if ne['adversarial_history'] else 0} "
-                   f"steps of gradient ascent on the ratio through the torch path. The twin with frames × "
-                   f"{loud['scale']:g} is not admissible and must be able to exceed 1."))
+    B.append(
+        (
+            "p",
+            "Worst ratio |||Φ(f) − Φ(h)||| / ‖f − h‖ per kind of pair (scatterx.theory.nonexpansiveness); "
+            f"the adversarial pairs come from {len(ne['adversarial_history']) - 1 if ne['adversarial_history'] else 0} "
+            f"steps of gradient ascent on the ratio through the torch path. The twin with frames × "
+            f"{loud['scale']:g} is not admissible and must be able to exceed 1.",
+        )
+    )
     kinds = list(dict.fromkeys(list(ne["ratios"]) + list(loud["ratios"])))
-    B.append(("table", ["pairs", "network: worst ratio", f"frames × {loud['scale']:g}: worst ratio"],
-              [[k, _fmt(max(ne["ratios"][k]) if k in ne["ratios"] else None, ".6g"),
-                _fmt(max(loud["ratios"][k]) if k in loud["ratios"] else None, ".4g")] for k in kinds]))
+    B.append(
+        (
+            "table",
+            ["pairs", "network: worst ratio", f"frames × {loud['scale']:g}: worst ratio"],
+            [
+                [
+                    k,
+                    _fmt(max(ne["ratios"][k]) if k in ne["ratios"] else None, ".6g"),
+                    _fmt(max(loud["ratios"][k]) if k in loud["ratios"] else None, ".4g"),
+                ]
+                for k in kinds
+            ],
+        )
+    )
     B.append(("fig", "nonexpansive", figures["nonexpansive"][0]))
 
     tr = r["translation"]
     B.append(("h", 2, "3. Translation covariance and invariance (Theorem 1)"))
-    B.append(("p", "K_n = max |χ̂_n(ν)|·|ν| with ν in cycles per sample of layer n's grid, so that the bound "
-                   "is 2π|t|K_n/P_n with t in input samples (equivalently |t|·K_n^in, K_n^in = 2πK_n/P_n in "
-                   "radians per input sample). The theorem applies where t ∈ P_n ℤ^d (exact covariance on the "
-                   "torus) and at layer 0 for every t (sub-pixel shifts by Fourier phase); other cells are "
-                   "measured but not covered (the sub-sampling phase changes)."))
-    B.append(("table", ["n", "P_n", "K_n (cycles/layer-n sample)", "K_n^in (rad/input sample)"],
-              [[n, f"{tr['P'][n]:g}", f"{tr['K'][n]:.4g}", f"{tr['K_input'][n]:.4g}"] for n in range(len(tr["P"]))]))
+    B.append(
+        (
+            "p",
+            "K_n = max |χ̂_n(ν)|·|ν| with ν in cycles per sample of layer n's grid, so that the bound "
+            "is 2π|t|K_n/P_n with t in input samples (equivalently |t|·K_n^in, K_n^in = 2πK_n/P_n in "
+            "radians per input sample). The theorem applies where t ∈ P_n ℤ^d (exact covariance on the "
+            "torus) and at layer 0 for every t (sub-pixel shifts by Fourier phase); other cells are "
+            "measured but not covered (the sub-sampling phase changes).",
+        )
+    )
+    B.append(
+        (
+            "table",
+            ["n", "P_n", "K_n (cycles/layer-n sample)", "K_n^in (rad/input sample)"],
+            [[n, f"{tr['P'][n]:g}", f"{tr['K'][n]:.4g}", f"{tr['K_input'][n]:.4g}"] for n in range(len(tr["P"]))],
+        )
+    )
     head = ["n"] + ["t = (" + ", ".join(f"{v:g}" for v in t) + ")" for t in tr["shifts"]]
     rows = []
     for n in range(len(tr["P"])):
@@ -577,49 +785,109 @@ def _blocks(r, figures):
 
     de, ca = r["deformation"], r["cartoon"]
     B.append(("h", 2, "4. Deformation sensitivity (Theorem 2) and cartoon functions"))
-    B.append(("p", f"Band-limited signals (|ν| ≤ R = {de['R']:.4g} cycles/sample: random ones and the inputs "
-                   "projected), deformed by smooth τ with ‖Dτ‖∞ ≤ 1/(2d) by band-limited interpolation, "
-                   "and modulated (real networks: by the real part cos 2πω). Empirical constant "
-                   f"C = {de['C']:.4g} (signal class: {de['C_signal']:.4g}); decoupling margin "
-                   f"{_fmt(de['decoupling_margin'])}. Cartoon functions (smooth + indicator of a smooth domain, "
-                   f"deformed exactly): fitted exponent {ca['exponent']:.3f} (signal change "
-                   f"{ca['signal_exponent']:.3f}), C·K = {ca['CK']:.4g}."))
-    B.append(("table", ["‖τ‖∞ (samples)", "‖Dτ‖∞ ≤", "‖ω‖∞ (cycles)", "max |||ΔΦ|||/‖f‖", "max ‖Ff − f‖/‖f‖"],
-              [[f"{d['tau_sup']:.3g}", f"{d['jacobian_sup']:.3g}", f"{d['omega_sup']:g}",
-                f"{max(np.array(fc) / np.array(de['norms'])):.4g}", f"{max(np.array(sc) / np.array(de['norms'])):.4g}"]
-               for d, fc, sc in zip(de["deformations"], de["feature_change"], de["signal_change"])]))
+    B.append(
+        (
+            "p",
+            f"Band-limited signals (|ν| ≤ R = {de['R']:.4g} cycles/sample: random ones and the inputs "
+            "projected), deformed by smooth τ with ‖Dτ‖∞ ≤ 1/(2d) by band-limited interpolation, "
+            "and modulated (real networks: by the real part cos 2πω). Empirical constant "
+            f"C = {de['C']:.4g} (signal class: {de['C_signal']:.4g}); decoupling margin "
+            f"{_fmt(de['decoupling_margin'])}. Cartoon functions (smooth + indicator of a smooth domain, "
+            f"deformed exactly): fitted exponent {ca['exponent']:.3f} (signal change "
+            f"{ca['signal_exponent']:.3f}), C·K = {ca['CK']:.4g}.",
+        )
+    )
+    B.append(
+        (
+            "table",
+            ["‖τ‖∞ (samples)", "‖Dτ‖∞ ≤", "‖ω‖∞ (cycles)", "max |||ΔΦ|||/‖f‖", "max ‖Ff − f‖/‖f‖"],
+            [
+                [
+                    f"{d['tau_sup']:.3g}",
+                    f"{d['jacobian_sup']:.3g}",
+                    f"{d['omega_sup']:g}",
+                    f"{max(np.array(fc) / np.array(de['norms'])):.4g}",
+                    f"{max(np.array(sc) / np.array(de['norms'])):.4g}",
+                ]
+                for d, fc, sc in zip(de["deformations"], de["feature_change"], de["signal_change"])
+            ],
+        )
+    )
     B.append(("fig", "deformation", figures["deformation"][0]))
 
     en, pi, ed = r["energy"], r["parseval_identity"], r["energy_decay"]
     B.append(("h", 2, "5. Energy"))
     n2 = np.array(en["norm2"])
-    B.append(("table", ["n", "mean |||Φⁿ f|||²/‖f‖²", "mean W_n f/‖f‖²"],
-              [[n, f"{np.mean(np.array(f) / n2):.4g}", f"{np.mean(np.array(w) / n2):.4g}"]
-               for n, (f, w) in enumerate(zip(en["feature"], en["propagated"]))]))
-    ident = (f"The identity applies to this network: largest residual {max(en['residual']):.3g}."
-             if en["identity_applies"] else f"The exact identity does not apply to this network ({en['reason']}).")
+    B.append(
+        (
+            "table",
+            ["n", "mean |||Φⁿ f|||²/‖f‖²", "mean W_n f/‖f‖²"],
+            [
+                [n, f"{np.mean(np.array(f) / n2):.4g}", f"{np.mean(np.array(w) / n2):.4g}"]
+                for n, (f, w) in enumerate(zip(en["feature"], en["propagated"]))
+            ],
+        )
+    )
+    ident = (
+        f"The identity applies to this network: largest residual {max(en['residual']):.3g}."
+        if en["identity_applies"]
+        else f"The exact identity does not apply to this network ({en['reason']})."
+    )
     if pi.get("applies"):
-        ident += (f" On its Parseval twin (the same families made tight, the modulus, no pooling, depth "
-                  f"{pi['twin_depth']}) the largest relative residual of ‖f‖² = Σ_{{n<N}} |||Φⁿ f|||² + W_N f "
-                  f"is {max(pi['residual']):.3g}.")
+        ident += (
+            f" On its Parseval twin (the same families made tight, the modulus, no pooling, depth "
+            f"{pi['twin_depth']}) the largest relative residual of ‖f‖² = Σ_{{n<N}} |||Φⁿ f|||² + W_N f "
+            f"is {max(pi['residual']):.3g}."
+        )
     else:
         ident += f" Parseval twin: {pi['reason']}."
     B.append(("p", ident))
-    B.append(("p", f"Decay of W_n on a copy of depth {ed['depth']} (the last module repeated; scatterx.theory.deepen), "
-                   f"ε = {ed['eps']:g}:"))
-    B.append(("table", ["inputs", "rate ρ (W_n ≈ a ρⁿ)", "a", "N: W_N ≤ ε‖f‖²", "extrapolated",
-                        "N: features keep 1 − ε", f"kept by depth {ed['depth']}"],
-              [[k, _fmt(ed["rate"][k], ".4g"), _fmt(ed["intercept"][k], ".3g"), _fmt(ed["depth_propagated"][k], "d"),
-                _fmt(ed["depth_propagated_extrapolated"][k], "d"), _fmt(ed["depth_features"][k], "d"),
-                f"{ed['kept'][k]:.4f}"] for k in ed["kinds"]]))
+    B.append(
+        (
+            "p",
+            f"Decay of W_n on a copy of depth {ed['depth']} (the last module repeated; scatterx.theory.deepen), "
+            f"ε = {ed['eps']:g}:",
+        )
+    )
+    B.append(
+        (
+            "table",
+            [
+                "inputs",
+                "rate ρ (W_n ≈ a ρⁿ)",
+                "a",
+                "N: W_N ≤ ε‖f‖²",
+                "extrapolated",
+                "N: features keep 1 − ε",
+                f"kept by depth {ed['depth']}",
+            ],
+            [
+                [
+                    k,
+                    _fmt(ed["rate"][k], ".4g"),
+                    _fmt(ed["intercept"][k], ".3g"),
+                    _fmt(ed["depth_propagated"][k], "d"),
+                    _fmt(ed["depth_propagated_extrapolated"][k], "d"),
+                    _fmt(ed["depth_features"][k], "d"),
+                    f"{ed['kept'][k]:.4f}",
+                ]
+                for k in ed["kinds"]
+            ],
+        )
+    )
     tw = r["energy_decay_parseval"]
     if tw.get("applies"):
-        B.append(("p", f"The same on the Parseval twin (tight frames, modulus, no pooling: the setting of the "
-                       f"decay results of Wiatowski, Grohs & Bölcskei), depth {tw['depth']} (no pooling keeps every "
-                       f"path on the full grid, so the path budget stops it early): "
-                       + "; ".join(f"{k} ρ = {_fmt(tw['rate'][k], '.4g')}" for k in tw["kinds"])
-                       + ". With the network's own pooling, sub-sampling by S also discards energy (an ℓ² "
-                         "contraction: no S^{d/2} factor), so its W_n decays faster than the frame alone explains."))
+        B.append(
+            (
+                "p",
+                f"The same on the Parseval twin (tight frames, modulus, no pooling: the setting of the "
+                f"decay results of Wiatowski, Grohs & Bölcskei), depth {tw['depth']} (no pooling keeps every "
+                f"path on the full grid, so the path budget stops it early): "
+                + "; ".join(f"{k} ρ = {_fmt(tw['rate'][k], '.4g')}" for k in tw["kinds"])
+                + ". With the network's own pooling, sub-sampling by S also discards energy (an ℓ² "
+                "contraction: no S^{d/2} factor), so its W_n decays faster than the frame alone explains.",
+            )
+        )
     else:
         B.append(("p", f"Parseval twin decay: {tw['reason']}."))
     B.append(("fig", "energy", figures["energy"][0]))
@@ -627,11 +895,23 @@ def _blocks(r, figures):
     B.append(("h", 2, "Timing"))
     t = r["timing"]
     load = "" if not t.get("load_average") else f" (machine load average {t['load_average'][0]:.1f})"
-    B.append(("p", "Wall time: " + ", ".join(f"{k} {v:.2f} s" for k, v in t["seconds"].items())
-              + f"; CPU time {t['cpu_seconds']:.1f} s{load}; "
-              + ", ".join(f"{k} {v}" for k, v in t["environment"].items()) + "."))
-    B.append(("p", "All numbers: results.json (each section is the to_dict() of the scatterx.theory function "
-                   "of the same name)."))
+    B.append(
+        (
+            "p",
+            "Wall time: "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in t["seconds"].items())
+            + f"; CPU time {t['cpu_seconds']:.1f} s{load}; "
+            + ", ".join(f"{k} {v}" for k, v in t["environment"].items())
+            + ".",
+        )
+    )
+    B.append(
+        (
+            "p",
+            "All numbers: results.json (each section is the to_dict() of the scatterx.theory function "
+            "of the same name).",
+        )
+    )
     return B
 
 
@@ -647,8 +927,12 @@ def _markdown(blocks):
         elif b[0] == "table":
             head, rows = b[1], b[2]
             cell = lambda v: str(v).replace("|", "\\|")
-            out.append("\n".join(["| " + " | ".join(map(cell, head)) + " |", "|" + "---|" * len(head)]
-                                 + ["| " + " | ".join(map(cell, row)) + " |" for row in rows]))
+            out.append(
+                "\n".join(
+                    ["| " + " | ".join(map(cell, head)) + " |", "|" + "---|" * len(head)]
+                    + ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
+                )
+            )
         elif b[0] == "fig":
             out.append(f"![{b[2]}]({b[1]}.png)\n\n*{b[2]}*")
     return "\n\n".join(out) + "\n"
@@ -662,8 +946,10 @@ figure{margin:1em 0}figcaption{font-size:0.85em;color:#555}img{max-width:100%}""
 
 def _html(blocks, figures):
     e = html.escape
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>scatterx verify</title>"
-             f"<style>{_CSS}</style></head><body>"]
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>scatterx verify</title>"
+        f"<style>{_CSS}</style></head><body>"
+    ]
     for b in blocks:
         if b[0] == "h":
             parts.append(f"<h{b[1]}>{e(b[2])}</h{b[1]}>")
@@ -677,8 +963,10 @@ def _html(blocks, figures):
             parts.append(f"<table><tr>{head}</tr>{rows}</table>")
         elif b[0] == "fig":
             data = base64.b64encode(figures[b[1]][1]).decode()
-            parts.append(f"<figure><img alt='{e(b[2])}' src='data:image/png;base64,{data}'>"
-                         f"<figcaption>{e(b[2])}</figcaption></figure>")
+            parts.append(
+                f"<figure><img alt='{e(b[2])}' src='data:image/png;base64,{data}'>"
+                f"<figcaption>{e(b[2])}</figcaption></figure>"
+            )
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -691,14 +979,19 @@ def _cls(v):
 def register_cli(subparsers):
     """Add ``verify CONFIG.json --out DIR [--inputs file.npy] [--quiet]`` to an argparse subparsers object."""
     p = subparsers.add_parser(
-        "verify", help="check the theory's statements on a network and write a report",
+        "verify",
+        help="check the theory's statements on a network and write a report",
         description="Run scatterx.theory's checks (admissibility, non-expansiveness, translation, deformation, "
-                    "energy) on the network of CONFIG.json (Network.to_dict()) and write DIR/report.md, "
-                    "DIR/report.html and DIR/results.json.")
+        "energy) on the network of CONFIG.json (Network.to_dict()) and write DIR/report.md, "
+        "DIR/report.html and DIR/results.json.",
+    )
     p.add_argument("config", help="network description: the JSON of Network.to_dict()")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--inputs", help="signals as .npy, shape (B, *shape) or (*shape) (loaded with allow_pickle=False); "
-                                    "default: scatterx.theory.default_inputs")
+    p.add_argument(
+        "--inputs",
+        help="signals as .npy, shape (B, *shape) or (*shape) (loaded with allow_pickle=False); "
+        "default: scatterx.theory.default_inputs",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic signals (default 0)")
     p.add_argument("--strict", action="store_true", help="exit with status 1 when a statement is violated")
@@ -718,17 +1011,21 @@ def _verify_command(args):
             inputs = np.load(args.inputs, allow_pickle=False)
         except (OSError, ValueError) as e:
             raise SystemExit(f"scatterx verify: cannot read --inputs {args.inputs}: {e}") from None
-        if tuple(inputs.shape[-net.ndim:]) != tuple(net.shape):
-            raise SystemExit(f"scatterx verify: --inputs has shape {inputs.shape}; the network's grid is "
-                             f"{tuple(net.shape)}, so give (B, {', '.join(map(str, net.shape))})")
+        if tuple(inputs.shape[-net.ndim :]) != tuple(net.shape):
+            raise SystemExit(
+                f"scatterx verify: --inputs has shape {inputs.shape}; the network's grid is "
+                f"{tuple(net.shape)}, so give (B, {', '.join(map(str, net.shape))})"
+            )
         inputs = inputs.reshape((-1,) + tuple(net.shape))
     record = run_verify(net, inputs, args.out, progress=not args.quiet, options=VerifyOptions(seed=args.seed))
     violated = [v for v in record["verdicts"] if v["holds"] is False]
     if not args.quiet:
         for v in record["verdicts"]:
             print(f"[{_verdict_word(v):>8}] {v['statement']}: {v['text']}")
-        print(f"wrote {Path(args.out) / 'report.md'}, report.html, results.json "
-              f"in {record['timing']['seconds']['total']:.1f} s")
+        print(
+            f"wrote {Path(args.out) / 'report.md'}, report.html, results.json "
+            f"in {record['timing']['seconds']['total']:.1f} s"
+        )
     return 1 if (args.strict and violated) else 0
 
 
@@ -736,8 +1033,9 @@ def _verify_command(args):
 def demo_network(shape=(64, 64)):
     """The demo's network (``scatterx.demo``): Morlet J=2 L=8, modulus, sub-sampling 2, depth 2, admissible."""
     morlet = _frames.morlet(J=2, L=8)
-    return Network([Module(morlet, Modulus(), Subsample(2))] * 2, shape=shape, prune="frequency-decreasing",
-                   feature_grid=4).admissible()
+    return Network(
+        [Module(morlet, Modulus(), Subsample(2))] * 2, shape=shape, prune="frequency-decreasing", feature_grid=4
+    ).admissible()
 
 
 def family_frame(family, ndim=2, J=None):
@@ -811,35 +1109,51 @@ def write_examples(root, shape=(64, 64), progress=True, options=None, figures_di
     for name, net in example_networks(shape).items():
         r = run_verify(net, None, root / name, progress=progress, options=options)
         de, ca, ed = r["deformation"], r["cartoon"], r["energy_decay"]
-        rows.append({"name": name, "frame": r["summary"]["modules"][0]["frame"],
-                     "admissible": r["admissibility"]["admissible"], "C": de["C"], "C_signal": de["C_signal"],
-                     "cartoon_exponent": ca["exponent"], "rate_smooth": ed["rate"]["smooth"],
-                     "rate_rough": ed["rate"]["rough"], "decay_depth": ed["depth"],
-                     **_twin_rates(r["energy_decay_parseval"]),
-                     "verdicts_hold": all(v["holds"] is not False for v in r["verdicts"]),
-                     "seconds": r["timing"]["seconds"]["total"]})
+        rows.append(
+            {
+                "name": name,
+                "frame": r["summary"]["modules"][0]["frame"],
+                "admissible": r["admissibility"]["admissible"],
+                "C": de["C"],
+                "C_signal": de["C_signal"],
+                "cartoon_exponent": ca["exponent"],
+                "rate_smooth": ed["rate"]["smooth"],
+                "rate_rough": ed["rate"]["rough"],
+                "decay_depth": ed["depth"],
+                **_twin_rates(r["energy_decay_parseval"]),
+                "verdicts_hold": all(v["holds"] is not False for v in r["verdicts"]),
+                "seconds": r["timing"]["seconds"]["total"],
+            }
+        )
         if figures_dir is not None and name == "demo":
             Path(figures_dir).mkdir(parents=True, exist_ok=True)
             for fig in ("admissibility", "nonexpansive", "invariance", "deformation", "energy"):
                 (Path(figures_dir) / f"verify_{fig}.png").write_bytes((root / name / f"{fig}.png").read_bytes())
     (root / "summary.json").write_text(json.dumps({"shape": list(shape), "rows": rows}, indent=1))
-    lines = [f"# Worked examples of `scatterx verify` ({'×'.join(map(str, shape))} grid)",
-             "", "Regenerate with `python -m scatterx.verify --examples docs/verify`. Each folder holds "
-             "`report.md`, `report.html` and `results.json`.", "",
-             "Networks: two layers of (frame, modulus, sub-sampling by 2), made admissible; `demo` is "
-             "`scatterx.demo`'s (Morlet J=2, L=8, frequency-decreasing paths). C: the empirical constant of "
-             "Theorem 2 (R = 1/8 cycles/sample); the signal-class constant ‖Ff − f‖/((R‖τ‖∞ + ‖ω‖∞)‖f‖) is the "
-             "same for every network (same signals and deformations). ρ: fitted per-layer decay factor of "
-             "W_n/‖f‖² on the network deepened by repeating its last module (depth D), and on its Parseval "
-             "twin (tight frames, modulus, no pooling; depth D').", "",
-             "| network | frame (layer 0) | all statements hold | C (Thm 2) | C signal class | cartoon exponent "
-             "| ρ smooth | ρ rough | D | ρ smooth, Parseval twin | ρ rough, Parseval twin | D' | time (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Worked examples of `scatterx verify` ({'×'.join(map(str, shape))} grid)",
+        "",
+        "Regenerate with `python -m scatterx.verify --examples docs/verify`. Each folder holds "
+        "`report.md`, `report.html` and `results.json`.",
+        "",
+        "Networks: two layers of (frame, modulus, sub-sampling by 2), made admissible; `demo` is "
+        "`scatterx.demo`'s (Morlet J=2, L=8, frequency-decreasing paths). C: the empirical constant of "
+        "Theorem 2 (R = 1/8 cycles/sample); the signal-class constant ‖Ff − f‖/((R‖τ‖∞ + ‖ω‖∞)‖f‖) is the "
+        "same for every network (same signals and deformations). ρ: fitted per-layer decay factor of "
+        "W_n/‖f‖² on the network deepened by repeating its last module (depth D), and on its Parseval "
+        "twin (tight frames, modulus, no pooling; depth D').",
+        "",
+        "| network | frame (layer 0) | all statements hold | C (Thm 2) | C signal class | cartoon exponent "
+        "| ρ smooth | ρ rough | D | ρ smooth, Parseval twin | ρ rough, Parseval twin | D' | time (s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for w in rows:
-        lines.append(f"| [{w['name']}]({w['name']}/report.md) | `{w['frame']}` | {'yes' if w['verdicts_hold'] else 'NO'} "
-                     f"| {w['C']:.3f} | {w['C_signal']:.3f} | {w['cartoon_exponent']:.3f} | {w['rate_smooth']:.3g} "
-                     f"| {w['rate_rough']:.3g} | {w['decay_depth']} | {_fmt(w['parseval_rate_smooth'])} "
-                     f"| {_fmt(w['parseval_rate_rough'])} | {_fmt(w['parseval_depth'], 'd')} | {w['seconds']:.1f} |")
+        lines.append(
+            f"| [{w['name']}]({w['name']}/report.md) | `{w['frame']}` | {'yes' if w['verdicts_hold'] else 'NO'} "
+            f"| {w['C']:.3f} | {w['C_signal']:.3f} | {w['cartoon_exponent']:.3f} | {w['rate_smooth']:.3g} "
+            f"| {w['rate_rough']:.3g} | {w['decay_depth']} | {_fmt(w['parseval_rate_smooth'])} "
+            f"| {_fmt(w['parseval_rate_rough'])} | {_fmt(w['parseval_depth'], 'd')} | {w['seconds']:.1f} |"
+        )
     (root / "README.md").write_text("\n".join(lines) + "\n")
     return rows
 
@@ -847,8 +1161,11 @@ def write_examples(root, shape=(64, 64), progress=True, options=None, figures_di
 def _twin_rates(tw):
     if not tw.get("applies"):
         return {"parseval_rate_smooth": None, "parseval_rate_rough": None, "parseval_depth": None}
-    return {"parseval_rate_smooth": tw["rate"]["smooth"], "parseval_rate_rough": tw["rate"]["rough"],
-            "parseval_depth": tw["depth"]}
+    return {
+        "parseval_rate_smooth": tw["rate"]["smooth"],
+        "parseval_rate_rough": tw["rate"]["rough"],
+        "parseval_depth": tw["depth"],
+    }
 
 
 def main(argv=None):

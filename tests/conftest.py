@@ -1,6 +1,7 @@
 """Shared fixtures.  Kymatio 0.3.0 is the reference; on SciPy >= 1.17 its
 import fails because ``scipy.special.sph_harm`` was removed (kymatio issue
 1068): restore it from ``sph_harm_y`` (note the swapped argument order)."""
+
 import numpy as np
 import pytest
 import scipy.special
@@ -47,5 +48,6 @@ def assert_nonexpansive_and_shift_covariant(net, f, h, shifts):
     for t in shifts:
         shifted = net.layers(np.roll(f, t, axis=axes))
         for n, (a, b) in enumerate(zip(maps, shifted)):
-            np.testing.assert_allclose(b, np.roll(a, tuple(s // 2**n for s in t), axis=tuple(range(-len(t), 0))),
-                                       atol=1e-12 * np.abs(a).max())
+            np.testing.assert_allclose(
+                b, np.roll(a, tuple(s // 2**n for s in t), axis=tuple(range(-len(t), 0))), atol=1e-12 * np.abs(a).max()
+            )

@@ -1,4 +1,5 @@
 """The command line: `scatterx frames` writes figures and the bounds it states."""
+
 import json
 
 import pytest
@@ -29,10 +30,13 @@ def test_frames_command_tight_and_1d(tmp_path):
     assert json.loads((tmp_path / "m1_bounds.json").read_text())["shape"] == [512]
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["frames", "nope"], "unknown family 'nope'"),
-    (["frames", "morlet", "-p", "J=9"], "largest allowed J is 7"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["frames", "nope"], "unknown family 'nope'"),
+        (["frames", "morlet", "-p", "J=9"], "largest allowed J is 7"),
+    ],
+)
 def test_frames_command_bad_input(argv, message, tmp_path):
     with pytest.raises(SystemExit, match=message):
         main(argv + ["--out", str(tmp_path)])
@@ -43,8 +47,7 @@ def test_frames_command_takes_user_kernels(tmp_path):
 
     box, sobel = np.ones((3, 3)) / 9, np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]]) / 8
     np.savez(tmp_path / "k.npz", lowpass=box, filters=sobel[None])
-    main(["frames", "from_filters", "--arrays", str(tmp_path / "k.npz"), "--shape", "16", "16",
-          "--out", str(tmp_path)])
+    main(["frames", "from_filters", "--arrays", str(tmp_path / "k.npz"), "--shape", "16", "16", "--out", str(tmp_path)])
     record = json.loads((tmp_path / "from_filters_bounds.json").read_text())
     assert (record["A"], record["B"]) == pytest.approx(frames.from_filters(box, sobel[None]).render((16, 16)).bounds())
     np.savez(tmp_path / "bad.npz", lowpass=box)

@@ -3,17 +3,20 @@ import time
 
 import numpy as np
 import pytest
+from conftest import requires_torch
 
 import frames
 import scatterx as sx
 from scatterx.compare import CLASSIFIERS, compare, main, preset
 
-from conftest import requires_torch
-
 
 def small(frame):
-    return sx.Network([sx.Module(frame, sx.Modulus()), sx.Module(frame, sx.Modulus(), sx.Subsample(2))],
-                      shape=(16, 16), prune="frequency-decreasing", feature_grid=4).admissible()
+    return sx.Network(
+        [sx.Module(frame, sx.Modulus()), sx.Module(frame, sx.Modulus(), sx.Subsample(2))],
+        shape=(16, 16),
+        prune="frequency-decreasing",
+        feature_grid=4,
+    ).admissible()
 
 
 @pytest.fixture(scope="module")
@@ -22,16 +25,22 @@ def digits_run(tmp_path_factory):
     config = out / "db4.json"
     config.write_text(json.dumps(small(frames.pywavelet("db4", J=2)).to_dict()))
     t0 = time.perf_counter()
-    rows = compare([("haar", small(frames.pywavelet("haar", J=2))), str(config)], "digits", out,
-                   curve=(0.25,), n_theory=2, progress=False, command="pytest")
+    rows = compare(
+        [("haar", small(frames.pywavelet("haar", J=2))), str(config)],
+        "digits",
+        out,
+        curve=(0.25,),
+        n_theory=2,
+        progress=False,
+        command="pytest",
+    )
     return out, rows, time.perf_counter() - t0
 
 
 def test_compare_on_digits_writes_table_json_and_figures_in_under_a_minute(digits_run):
     out, rows, seconds = digits_run
     assert seconds < 60
-    for name in ("results.md", "results.json", "accuracy_vs_cost.png", "learning_curve.png",
-                 "invariance_vs_depth.png"):
+    for name in ("results.md", "results.json", "accuracy_vs_cost.png", "learning_curve.png", "invariance_vs_depth.png"):
         assert (out / name).stat().st_size > 0
     saved = json.loads((out / "results.json").read_text())
     assert saved["setup"]["complete"] and saved["setup"]["command"] == "pytest"
@@ -43,9 +52,9 @@ def test_compare_on_digits_writes_table_json_and_figures_in_under_a_minute(digit
 def test_accuracy_is_far_above_chance(digits_run):
     _, rows, _ = digits_run
     for r in rows:
-        assert r["accuracy"] > 0.8          # chance is 0.1
+        assert r["accuracy"] > 0.8  # chance is 0.1
         assert r["C"] in CLASSIFIERS["logreg"][1] and set(r["validation"]) == {"0.001", "0.01", "0.1", "1.0"}
-        assert tuple(r["curve"][-1]) == (1347, r["accuracy"])       # the full training set closes the curve
+        assert tuple(r["curve"][-1]) == (1347, r["accuracy"])  # the full training set closes the curve
 
 
 def test_rows_carry_cost_bounds_invariance_deformation_and_energy(digits_run):
@@ -56,14 +65,22 @@ def test_rows_carry_cost_bounds_invariance_deformation_and_energy(digits_run):
         assert r["admissibility"] == pytest.approx(1.0)
         assert len(r["invariance"]) == len(r["energy"]) == 3
         assert 0 < r["deformation_ratio"] <= 1 and r["decoupling_holds"]
-        assert sum(r["energy"]) <= 1 + 1e-9           # admissible: energy does not grow
+        assert sum(r["energy"]) <= 1 + 1e-9  # admissible: energy does not grow
         assert sx.Network.from_dict(r["config"]) == small(frames.pywavelet(r["name"], J=2))
 
 
 def test_families_preset_is_one_architecture_per_family():
     configs = preset("families", (28, 28))
-    assert [c.family for c in configs] == ["morlet", "gabor", "pywavelet haar", "pywavelet db4",
-                                           "pywavelet bior2.2", "shearlet", "curvelet", "ridgelet"]
+    assert [c.family for c in configs] == [
+        "morlet",
+        "gabor",
+        "pywavelet haar",
+        "pywavelet db4",
+        "pywavelet bior2.2",
+        "shearlet",
+        "curvelet",
+        "ridgelet",
+    ]
     for c in configs:
         net = c.extractor
         assert net.depth == 2 and net.prune == "frequency-decreasing" and net.feature_grid == (7, 7)
@@ -76,26 +93,37 @@ def test_families_preset_is_one_architecture_per_family():
 def test_icml2016_preset_is_the_16_cell_grid_of_the_paper():
     configs = preset("icml2016", (28, 28))
     assert len(configs) == 16
-    cells = {(type(c.extractor.modules[0].nonlinearity).__name__, type(c.extractor.modules[0].pooling).__name__,
-              c.extractor.modules[0].pooling.factor) for c in configs}
-    assert cells == {(M, P, S) for M in ("Modulus", "ReLU", "Tanh", "Sigmoid")
-                     for P, S in (("NoPooling", 1), ("Subsample", 2), ("MaxPool", 2), ("Average", 2))}
+    cells = {
+        (
+            type(c.extractor.modules[0].nonlinearity).__name__,
+            type(c.extractor.modules[0].pooling).__name__,
+            c.extractor.modules[0].pooling.factor,
+        )
+        for c in configs
+    }
+    assert cells == {
+        (M, P, S)
+        for M in ("Modulus", "ReLU", "Tanh", "Sigmoid")
+        for P, S in (("NoPooling", 1), ("Subsample", 2), ("MaxPool", 2), ("Average", 2))
+    }
     for c in configs:
         net = c.extractor
         assert net.depth == 2 and net.prune == "frequency-decreasing"
         for m in net.modules:
             frame = m.frame.to_dict()
             assert (frame["family"], frame["name"], frame["J"]) == ("pywavelet", "haar", 3)
-        assert len(net.bank(0)) == 9                     # 3 scales × 3 directions
-        assert net.modules[1].pooling.factor == 1        # pooling only between layers 1 and 2
+        assert len(net.bank(0)) == 9  # 3 scales × 3 directions
+        assert net.modules[1].pooling.factor == 1  # pooling only between layers 1 and 2
         assert type(net.modules[1].nonlinearity) is type(net.modules[0].nonlinearity)
         net.check()
 
 
 def test_kymatio_preset_is_the_baseline_rows():
     configs = preset("kymatio", (28, 28))
-    assert [(type(c.extractor).__name__, c.extractor.J, c.extractor.L) for c in configs] == \
-        [("Scattering2D", 2, 8), ("Scattering2D", 3, 8)]
+    assert [(type(c.extractor).__name__, c.extractor.J, c.extractor.L) for c in configs] == [
+        ("Scattering2D", 2, 8),
+        ("Scattering2D", 3, 8),
+    ]
 
 
 def test_unknown_preset_and_wrong_grid_are_refused(tmp_path):
@@ -110,9 +138,28 @@ def test_unknown_preset_and_wrong_grid_are_refused(tmp_path):
 def test_command_line_runs_a_config_file(tmp_path, capsys):
     config = tmp_path / "haar.json"
     config.write_text(json.dumps(small(frames.pywavelet("haar", J=2)).to_dict()))
-    assert main([str(config), "--dataset", "digits", "--out", str(tmp_path / "out"), "--train", "400",
-                 "--test", "200", "--classifier", "linear-svm", "--search-max", "300", "--curve",
-                 "--quiet"]) == 0
+    assert (
+        main(
+            [
+                str(config),
+                "--dataset",
+                "digits",
+                "--out",
+                str(tmp_path / "out"),
+                "--train",
+                "400",
+                "--test",
+                "200",
+                "--classifier",
+                "linear-svm",
+                "--search-max",
+                "300",
+                "--curve",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "| haar |" in printed
     saved = json.loads((tmp_path / "out" / "results.json").read_text())
@@ -131,10 +178,15 @@ def test_torch_backend_extracts_the_numpy_features(tmp_path):
 
     net = small(frames.pywavelet("haar", J=2))
     x = load("digits").x_test[:40]
-    np.testing.assert_allclose(_extract(net, x, 16, "torch", "cpu", None, False),
-                               _extract(net, x, 16, "numpy", "cpu", None, False), rtol=1e-4, atol=1e-5)
-    row = compare([("haar", net)], "digits", tmp_path, backend="torch", train=300, test=150, curve=(),
-                  n_theory=1, progress=False)[0]
+    np.testing.assert_allclose(
+        _extract(net, x, 16, "torch", "cpu", None, False),
+        _extract(net, x, 16, "numpy", "cpu", None, False),
+        rtol=1e-4,
+        atol=1e-5,
+    )
+    row = compare(
+        [("haar", net)], "digits", tmp_path, backend="torch", train=300, test=150, curve=(), n_theory=1, progress=False
+    )[0]
     assert row["accuracy"] > 0.8
 
 
@@ -148,7 +200,7 @@ def test_log_transform_is_log_plus_eps_up_to_a_constant_and_signed():
     # Hand-checked identity: log(1 + f/ε) = log(f + ε) − log ε.
     np.testing.assert_allclose(a, np.log(f_train + eps) - np.log(eps), rtol=1e-12)
     np.testing.assert_allclose(b, np.log(f_test + eps) - np.log(eps), rtol=1e-12)
-    signed, _ = transform_features("log", -f_train, f_test)     # odd: defined for ReLU/tanh features
+    signed, _ = transform_features("log", -f_train, f_test)  # odd: defined for ReLU/tanh features
     np.testing.assert_allclose(signed, -a, rtol=1e-12)
     assert transform_features("raw", f_train, f_test)[0] is f_train
     with pytest.raises(ValueError, match="'raw' or 'log'"):
@@ -158,8 +210,16 @@ def test_log_transform_is_log_plus_eps_up_to_a_constant_and_signed():
 
 
 def test_compare_fits_each_feature_transform_on_one_extraction(tmp_path):
-    rows = compare([("haar", small(frames.pywavelet("haar", J=2)))], "digits", tmp_path, curve=(), n_theory=1,
-                   features=("raw", "log"), progress=False, command="pytest")
+    rows = compare(
+        [("haar", small(frames.pywavelet("haar", J=2)))],
+        "digits",
+        tmp_path,
+        curve=(),
+        n_theory=1,
+        features=("raw", "log"),
+        progress=False,
+        command="pytest",
+    )
     assert [r["name"] for r in rows] == ["haar", "haar + log"]
     assert [r["features"] for r in rows] == ["raw", "log"]
     assert rows[0]["extract_s"] == rows[1]["extract_s"] and rows[0]["invariance"] == rows[1]["invariance"]
@@ -170,8 +230,16 @@ def test_compare_fits_each_feature_transform_on_one_extraction(tmp_path):
 
 
 def test_pca_projects_before_the_classifier(tmp_path):
-    rows = compare([("haar", small(frames.pywavelet("haar", J=2)))], "digits", tmp_path, curve=(0.5,), n_theory=1,
-                   pca=12, progress=False, command="pytest")
+    rows = compare(
+        [("haar", small(frames.pywavelet("haar", J=2)))],
+        "digits",
+        tmp_path,
+        curve=(0.5,),
+        n_theory=1,
+        pca=12,
+        progress=False,
+        command="pytest",
+    )
     assert rows[0]["accuracy"] > 0.8
     saved = json.loads((tmp_path / "results.json").read_text())
     assert saved["setup"]["pca"] == 12 and "first 12 principal components" in (tmp_path / "results.md").read_text()
@@ -186,8 +254,16 @@ def test_figures_of_frontend_rows_only_raise_no_warning(tmp_path):
 
     from scatterx.compare import _figures
 
-    rows = [{"name": "Kymatio Scattering2D J=2 L=8", "family": "kymatio", "curve": [(100, 0.9)],
-             "images_per_s": 10.0, "n_features": 81, "accuracy": 0.9}]
+    rows = [
+        {
+            "name": "Kymatio Scattering2D J=2 L=8",
+            "family": "kymatio",
+            "curve": [(100, 0.9)],
+            "images_per_s": 10.0,
+            "n_features": 81,
+            "accuracy": 0.9,
+        }
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         paths = _figures(tmp_path, rows)

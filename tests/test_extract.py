@@ -1,4 +1,5 @@
 """scatterx.extract: the same features on one core, on threads and on a Dask cluster, through faults."""
+
 import errno
 import json
 import os
@@ -26,8 +27,9 @@ CHUNK = 16
 
 @pytest.fixture(scope="module")
 def net():
-    return sx.Network([sx.Module(frames.morlet(J=1, L=4), sx.Modulus(), sx.Subsample(2))] * 2,
-                      shape=(8, 8), feature_grid=2).admissible()
+    return sx.Network(
+        [sx.Module(frames.morlet(J=1, L=4), sx.Modulus(), sx.Subsample(2))] * 2, shape=(8, 8), feature_grid=2
+    ).admissible()
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,7 @@ def x():
 
 def chunked(net, x, chunk=CHUNK):
     """The in-memory path, chunk by chunk: what every scheduler must reproduce bit for bit."""
-    return np.concatenate([net(x[i:i + chunk]) for i in range(0, len(x), chunk)])
+    return np.concatenate([net(x[i : i + chunk]) for i in range(0, len(x), chunk)])
 
 
 def read(path):
@@ -164,16 +166,21 @@ class FlakySource(NpySource):
 
 def test_worker_death_is_survived_with_identical_output(tmp_path, net, x, npy):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                  silence_logs=50) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         pids = set(client.run(os.getpid).values())
         src = DyingSource(npy, tmp_path / "died", at=2 * CHUNK)
         summary = extract(src, net, tmp_path / "out.zarr", chunk=CHUNK, scheduler=client, progress=False)
         died = int((tmp_path / "died").read_text())
         assert died in pids  # a worker process did die mid-run …
         assert died not in set(client.run(os.getpid).values())  # … and was replaced
-        by_address = extract(npy, net, tmp_path / "again.zarr", chunk=CHUNK, scheduler=cluster.scheduler_address,
-                             progress=False)  # an existing scheduler, by its tcp:// address
+        by_address = extract(
+            npy, net, tmp_path / "again.zarr", chunk=CHUNK, scheduler=cluster.scheduler_address, progress=False
+        )  # an existing scheduler, by its tcp:// address
     np.testing.assert_array_equal(read(tmp_path / "out.zarr")[0], chunked(net, x))
     np.testing.assert_array_equal(read(tmp_path / "again.zarr")[0], chunked(net, x))
     assert summary.written == 5 and by_address.scheduler.startswith("address:tcp://")
@@ -207,8 +214,11 @@ def test_resume_after_sigkill_skips_the_chunks_done(tmp_path, net, x, npy):
     (tmp_path / "net.json").write_text(json.dumps(net.to_dict()))
     out = tmp_path / "out.zarr"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_RUN, str(npy), str(tmp_path / "net.json"), str(out),
-                             str(8)], env=env, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SLOW_RUN, str(npy), str(tmp_path / "net.json"), str(out), str(8)],
+        env=env,
+        stderr=subprocess.PIPE,
+    )
     done = out / "scatterx_done"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(done.glob("[0-9]*")) if done.exists() else []) < 3:
@@ -313,15 +323,27 @@ def test_nan_in_the_input_is_an_error_naming_it(tmp_path, net, x):
 # ------------------------------------------------------------------ command line
 def test_command_line_extract(tmp_path, net, x, npy, capsys):
     (tmp_path / "net.json").write_text(json.dumps(net.to_dict()))
-    assert main([str(npy), str(tmp_path / "f.npy"), "--config", str(tmp_path / "net.json"),
-                 "--chunk", str(CHUNK), "--dtype", "float32"]) == 0
+    assert (
+        main(
+            [
+                str(npy),
+                str(tmp_path / "f.npy"),
+                "--config",
+                str(tmp_path / "net.json"),
+                "--chunk",
+                str(CHUNK),
+                "--dtype",
+                "float32",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr()
     assert "70 items (5 chunks) in" in out.out and "scatterx extract" in out.err  # summary, tqdm bar
     feats, meta = read(tmp_path / "f.npy")
     np.testing.assert_array_equal(feats, chunked(net, x.astype(np.float32)))
     assert feats.dtype == np.float32
-    assert main([str(npy), str(tmp_path / "f.npy"), "--config", str(tmp_path / "net.json"), "--resume",
-                 "--quiet"]) == 0
+    assert main([str(npy), str(tmp_path / "f.npy"), "--config", str(tmp_path / "net.json"), "--resume", "--quiet"]) == 0
     assert capsys.readouterr().out == ""
     with pytest.raises(SystemExit, match="scatterx extract: output .*f.npy exists; pass resume=True"):
         main([str(npy), str(tmp_path / "f.npy"), "--config", str(tmp_path / "net.json")])

@@ -1,4 +1,5 @@
 """The shared frame utilities: LP sum, bounds, tight(), scaled(), the cache."""
+
 import json
 
 import numpy as np
@@ -45,7 +46,7 @@ def test_symmetrised_bounds_are_the_real_input_bounds(rng):
     f = rng.standard_normal((16, 16))  # real: energy ratio bounded by the symmetrised sum
     fh = np.fft.fft2(f)
     energy = sum(np.sum(np.abs(np.fft.ifft2(fh * h)) ** 2) for h in [bank.lowpass, *bank.filters])
-    assert A * np.sum(f ** 2) <= energy <= B * np.sum(f ** 2)
+    assert A * np.sum(f**2) <= energy <= B * np.sum(f**2)
 
 
 @pytest.mark.parametrize("shape", [(16, 16), (15, 22)])

@@ -1,10 +1,12 @@
 """The band-limited directional families (shearlet, curvelet, ridgelet) and their shared windows."""
+
 import collections
 import json
 import math
 
 import numpy as np
 import pytest
+from conftest import DTYPES, assert_nonexpansive_and_shift_covariant
 
 import frames
 import scatterx as sx
@@ -12,8 +14,6 @@ from frames import _windows as win
 from frames.curvelet import Curvelet, curvelet
 from frames.ridgelet import Ridgelet, ridgelet
 from frames.shearlet import Shearlet, shearlet
-
-from conftest import DTYPES, assert_nonexpansive_and_shift_covariant
 
 FACTORIES = {"shearlet": shearlet, "curvelet": curvelet, "ridgelet": ridgelet}
 GRIDS = [(16, 16), (15, 15), (16, 22), (17, 24), (33, 20)]
@@ -35,7 +35,7 @@ def circular_convolutions(f, kernels):
 
 def per_scale(bank):
     counts = collections.Counter(m["j"] for m in bank.meta)
-    return [counts[j] for j in sorted(counts, reverse=True)]   # coarsest first
+    return [counts[j] for j in sorted(counts, reverse=True)]  # coarsest first
 
 
 # -- the shared windows -------------------------------------------------------------------
@@ -59,7 +59,7 @@ def test_radial_partition_squares_sum_to_one():
     assert np.max(np.abs(low**2 + np.sum(bands**2, axis=0) - 1)) < 1e-15
     assert np.all(bands[:, 0] == 0) and low[0] == 1
     c = win.RADIAL_EDGE
-    for j in range(1, 4):   # W_j lives on [c 2^-j-1, 2c 2^-j] and peaks at c 2^-j
+    for j in range(1, 4):  # W_j lives on [c 2^-j-1, 2c 2^-j] and peaks at c 2^-j
         assert np.all(bands[j][(r <= c / 2 ** (j + 1)) | (r >= 2 * c / 2**j)] == 0)
         assert bands[j][np.argmin(np.abs(r - c / 2**j))] == pytest.approx(1, abs=1e-6)
     assert np.all(low[r >= 2 * c / 2**4] == 0)
@@ -79,8 +79,11 @@ def test_fold_nyquist_makes_responses_hermitian_and_keeps_squares():
     rng = np.random.default_rng(0)
     a = rng.random((3, 8, 6))
     folded = win.fold_nyquist(a.copy())
-    np.testing.assert_allclose(np.sum(folded**2, axis=0)[4], 0.5 * (np.sum(a**2, axis=0)[4]
-                               + np.roll(np.sum(a**2, axis=0)[4][::-1], 1)), rtol=1e-14)
+    np.testing.assert_allclose(
+        np.sum(folded**2, axis=0)[4],
+        0.5 * (np.sum(a**2, axis=0)[4] + np.roll(np.sum(a**2, axis=0)[4][::-1], 1)),
+        rtol=1e-14,
+    )
     for f in folded:
         np.testing.assert_allclose(f[4], np.roll(f[4][::-1], 1), rtol=1e-15)
         np.testing.assert_allclose(f[:, 3], np.roll(f[:, 3][::-1], 1), rtol=1e-15)
@@ -215,7 +218,7 @@ def test_meta_gives_scale_j_and_angle(make):
         assert m["scale"] == float(m["j"]) and -np.pi / 2 <= m["angle"] < np.pi / 2
     assert sorted({m["j"] for m in bank.meta}) == [0, 1, 2]
     peaks = [np.max(f) for f in bank.filters]
-    assert min(peaks) > 0.9   # every window reaches (nearly) its peak 1 on a 64 × 64 grid
+    assert min(peaks) > 0.9  # every window reaches (nearly) its peak 1 on a 64 × 64 grid
 
 
 def test_shearlet_seams_hold_the_diagonals_alone():
@@ -243,8 +246,13 @@ def test_json_round_trip(make):
 
 
 def test_defaults_are_stored_explicitly():
-    assert shearlet().to_dict() == {"family": "shearlet", "J": 3, "shear_levels": [0, 1, 1],
-                                    "scale": 1.0, "tight": False}
+    assert shearlet().to_dict() == {
+        "family": "shearlet",
+        "J": 3,
+        "shear_levels": [0, 1, 1],
+        "scale": 1.0,
+        "tight": False,
+    }
     assert curvelet().to_dict()["angles"] == 8
     assert ridgelet().to_dict()["alpha"] == 0.0
     assert isinstance(shearlet(), Shearlet) and isinstance(curvelet(), Curvelet) and isinstance(ridgelet(), Ridgelet)
@@ -279,8 +287,11 @@ def test_bad_alpha_is_refused(alpha):
 @families()
 def test_grid_must_hold_the_coarsest_scale(make):
     make(J=3).check_shape((16, 40))
-    with pytest.raises(ValueError, match=r"J=4 needs 2\*\*\(J\+1\) <= min\(shape\), got shape \(31, 40\); "
-                                         r"the largest allowed J is 3"):
+    with pytest.raises(
+        ValueError,
+        match=r"J=4 needs 2\*\*\(J\+1\) <= min\(shape\), got shape \(31, 40\); "
+        r"the largest allowed J is 3",
+    ):
         make(J=4).render((31, 40))
     with pytest.raises(ValueError, match=r"no J fits"):
         make(J=1).render((3, 8))

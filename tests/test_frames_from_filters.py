@@ -1,15 +1,15 @@
 """frames.from_filters: user or learned filters, spatial kernels or frequency responses, on any grid."""
+
 import json
 import math
 
 import numpy as np
 import pytest
+from conftest import assert_nonexpansive_and_shift_covariant, requires_torch, torch
 
 import frames
 import scatterx as sx
 from frames.from_filters import FromFilters, from_filters
-
-from conftest import assert_nonexpansive_and_shift_covariant, requires_torch, torch
 
 
 def padded(kernel, shape):
@@ -56,7 +56,7 @@ def test_kernel_centre_is_index_size_over_2(size):
     assert bank.is_real
     if size > size // 2 + 1:
         shifted = np.zeros((size, size))
-        shifted[size // 2 + 1, size // 2] = 1   # g = δ_{(1, 0)}: ĝ[k] = e^{−2πi k_0 / 9}
+        shifted[size // 2 + 1, size // 2] = 1  # g = δ_{(1, 0)}: ĝ[k] = e^{−2πi k_0 / 9}
         g = from_filters(delta, shifted[None]).render((9, 10)).filters[0]
         np.testing.assert_allclose(g, np.exp(-2j * np.pi * np.arange(9) / 9)[:, None] * np.ones(10), atol=1e-15)
 
@@ -80,7 +80,7 @@ def test_torch_tensors_are_accepted(rng):
     lowpass, weight = conv_bank(rng)
     a = from_filters(torch.from_numpy(lowpass), torch.from_numpy(weight).requires_grad_())
     assert a == from_filters(lowpass, weight)
-    assert a == from_filters(lowpass, weight[:, 0])   # (K, 1, *kernel) is read as (K, *kernel)
+    assert a == from_filters(lowpass, weight[:, 0])  # (K, 1, *kernel) is read as (K, *kernel)
 
 
 def test_kernel_sizes_of_lowpass_and_filters_may_differ(rng):
@@ -94,8 +94,7 @@ def test_3d_kernels(rng):
     kernels = rng.standard_normal((4, 3, 2, 3))
     bank = from_filters(rng.standard_normal((3, 3, 3)), kernels).render((6, 5, 4))
     assert bank.ndim == 3
-    np.testing.assert_allclose(bank.filters, np.stack([np.fft.fftn(padded(k, (6, 5, 4))) for k in kernels]),
-                               atol=1e-14)
+    np.testing.assert_allclose(bank.filters, np.stack([np.fft.fftn(padded(k, (6, 5, 4))) for k in kernels]), atol=1e-14)
 
 
 # -- frequency responses -------------------------------------------------------------------------------
@@ -134,8 +133,9 @@ def test_even_grids_split_the_nyquist_term(N):
     response = 1 + 0.5 * np.cos(2 * np.pi * nu8) + 0.25 * np.cos(8 * np.pi * nu8)
     bank = from_filters(response, response[None], domain="frequency").render((N,))
     assert bank.filters.dtype == np.float64
-    np.testing.assert_allclose(bank.filters[0], 1 + 0.5 * np.cos(2 * np.pi * nu) + 0.25 * np.cos(8 * np.pi * nu),
-                               atol=1e-14)
+    np.testing.assert_allclose(
+        bank.filters[0], 1 + 0.5 * np.cos(2 * np.pi * nu) + 0.25 * np.cos(8 * np.pi * nu), atol=1e-14
+    )
 
 
 def test_real_responses_stay_real_in_2d(rng):
@@ -179,15 +179,19 @@ def test_tight_makes_a_parseval_frame(rng):
     lowpass, weight = conv_bank(rng)
     bank = from_filters(lowpass, weight, tight=True).render((16, 20))
     assert np.max(np.abs(1 - bank.littlewood_paley())) < 1e-12
-    assert from_filters(lowpass, weight, tight=True, scale=0.5).render((16, 20)).bounds() == \
-        pytest.approx((0.25, 0.25), rel=1e-12)
+    assert from_filters(lowpass, weight, tight=True, scale=0.5).render((16, 20)).bounds() == pytest.approx(
+        (0.25, 0.25), rel=1e-12
+    )
 
 
 def test_tight_on_a_bank_that_is_not_a_frame_says_so():
     # a difference filter and no low-pass: LP(0) = 0
     f = from_filters(np.zeros((1, 1)), np.array([[[1.0, -1.0]]]), tight=True)
-    with pytest.raises(ValueError, match=r"from_filters: tight=True needs a frame, but these filters are not one "
-                                         r"on the grid \(8, 8\).*minimum A = 0"):
+    with pytest.raises(
+        ValueError,
+        match=r"from_filters: tight=True needs a frame, but these filters are not one "
+        r"on the grid \(8, 8\).*minimum A = 0",
+    ):
         f.render((8, 8))
     assert from_filters(np.zeros((1, 1)), np.array([[[1.0, -1.0]]])).render((8, 8)).bounds()[0] == 0.0
 
@@ -215,8 +219,9 @@ def test_render_dtype(dtype, rng):
 
 
 # -- identity, errors ------------------------------------------------------------------------------
-@pytest.mark.parametrize("domain, complex_", [("space", False), ("frequency", False), ("frequency", True),
-                                              ("space", True)])
+@pytest.mark.parametrize(
+    "domain, complex_", [("space", False), ("frequency", False), ("frequency", True), ("space", True)]
+)
 def test_round_trips_through_json(domain, complex_, rng):
     shape = (6, 5) if domain == "frequency" else (3, 4)
     R = rng.standard_normal((4, *shape)).astype(np.float32) + (1j * rng.standard_normal((4, *shape)) if complex_ else 0)
@@ -230,16 +235,19 @@ def test_round_trips_through_json(domain, complex_, rng):
     assert "filters" in repr(f) and len(repr(f)) < 200
 
 
-@pytest.mark.parametrize("args, kwargs, match", [
-    ((np.ones((3, 3)), np.full((2, 3, 3), np.nan)), {}, "filters holds NaN or Inf"),
-    ((np.array([[np.inf]]), np.ones((2, 3, 3))), {}, "lowpass holds NaN or Inf"),
-    ((np.ones((3, 3)), np.ones((2, 3, 3))), {"domain": "fourier"}, r"domain must be one of.*got 'fourier'"),
-    ((np.ones((3, 3)), np.ones((3, 3))), {}, r"filters must have shape \(K, \*kernel\).*got \(3, 3\)"),
-    ((np.ones((3, 3)), np.ones((2, 2, 3, 3))), {}, r"filters must have shape.*got \(2, 2, 3, 3\)"),
-    ((np.ones((2, 2, 2, 2)), np.ones((1, 2, 2, 2, 2))), {}, r"lowpass must be a non-empty 1-, 2- or 3-D array"),
-    ((np.ones((4, 4)), np.ones((2, 4, 5))), {"domain": "frequency"}, r"frequency responses must share one grid"),
-    ((np.array(["a"]), np.ones((1, 1))), {}, r"lowpass must be a numeric array"),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, match",
+    [
+        ((np.ones((3, 3)), np.full((2, 3, 3), np.nan)), {}, "filters holds NaN or Inf"),
+        ((np.array([[np.inf]]), np.ones((2, 3, 3))), {}, "lowpass holds NaN or Inf"),
+        ((np.ones((3, 3)), np.ones((2, 3, 3))), {"domain": "fourier"}, r"domain must be one of.*got 'fourier'"),
+        ((np.ones((3, 3)), np.ones((3, 3))), {}, r"filters must have shape \(K, \*kernel\).*got \(3, 3\)"),
+        ((np.ones((3, 3)), np.ones((2, 2, 3, 3))), {}, r"filters must have shape.*got \(2, 2, 3, 3\)"),
+        ((np.ones((2, 2, 2, 2)), np.ones((1, 2, 2, 2, 2))), {}, r"lowpass must be a non-empty 1-, 2- or 3-D array"),
+        ((np.ones((4, 4)), np.ones((2, 4, 5))), {"domain": "frequency"}, r"frequency responses must share one grid"),
+        ((np.array(["a"]), np.ones((1, 1))), {}, r"lowpass must be a numeric array"),
+    ],
+)
 def test_bad_inputs_raise_naming_the_argument(args, kwargs, match):
     with pytest.raises(ValueError, match="from_filters: " + match):
         from_filters(*args, **kwargs)

@@ -1,16 +1,16 @@
 """frames.gabor: a Weyl–Heisenberg frame on a lattice that tiles the frequency torus."""
+
 import json
 import math
 import time
 
 import numpy as np
 import pytest
+from conftest import assert_nonexpansive_and_shift_covariant
 
 import frames
 import scatterx as sx
 from frames.gabor import Gabor, gabor
-
-from conftest import assert_nonexpansive_and_shift_covariant
 
 SHAPES = [(128, 128), (33, 20), (16, 9), (4096,), (17,), (64,), (9, 12, 10)]
 
@@ -36,7 +36,7 @@ def plane_wave_energy_ratios(bank):
 
 def theta(u, sigma):
     """θ(u) = 1 + 2 Σ_k e^{−π²σ²k²} cos(2πku): Σ_m of the squared unit-energy Gaussian, by Poisson."""
-    return 1 + 2 * sum(math.exp(-(math.pi * sigma * k) ** 2) * math.cos(2 * math.pi * k * u) for k in range(1, 30))
+    return 1 + 2 * sum(math.exp(-((math.pi * sigma * k) ** 2)) * math.cos(2 * math.pi * k * u) for k in range(1, 30))
 
 
 def meyer(u, beta):
@@ -95,21 +95,29 @@ def test_gaussian_without_correction_has_the_theta_function_bounds(n_freqs, shap
     # and u = ½ (min) on every axis: grid points here, since 2 n_i divides N_i.
     assert bank.bounds() == pytest.approx((theta(0.5, sigma) ** d, theta(0.0, sigma) ** d), rel=1e-12)
     lp = bank.littlewood_paley()
-    assert np.mean(lp) == pytest.approx(1.0, rel=1e-12)   # unit-energy window: mean LP = 1
+    assert np.mean(lp) == pytest.approx(1.0, rel=1e-12)  # unit-energy window: mean LP = 1
 
 
 def test_gaussian_bounds_as_documented():
-    assert gabor(window="gaussian", zero_mean=False, ndim=1).render((4096,)).bounds() == \
-        pytest.approx((0.943, 1.057), abs=1e-3)
-    assert gabor(window="gaussian", zero_mean=False).render((128, 128)).bounds() == \
-        pytest.approx((0.889, 1.118), abs=1e-3)
+    assert gabor(window="gaussian", zero_mean=False, ndim=1).render((4096,)).bounds() == pytest.approx(
+        (0.943, 1.057), abs=1e-3
+    )
+    assert gabor(window="gaussian", zero_mean=False).render((128, 128)).bounds() == pytest.approx(
+        (0.889, 1.118), abs=1e-3
+    )
     assert gabor(window="gaussian").render((128, 128)).bounds() == pytest.approx((0.667, 1.118), abs=1e-3)
     assert gabor(window="gaussian", ndim=1).render((4096,)).bounds() == pytest.approx((0.751, 1.057), abs=1e-3)
 
 
-@pytest.mark.parametrize("kwargs, shape", [({"window": "gaussian"}, (8, 6)),
-                                           ({"window": "gaussian", "sigma": 1.1}, (8, 6)),
-                                           ({}, (7, 6)), ({"window": "gaussian", "real_input": True}, (12,))])
+@pytest.mark.parametrize(
+    "kwargs, shape",
+    [
+        ({"window": "gaussian"}, (8, 6)),
+        ({"window": "gaussian", "sigma": 1.1}, (8, 6)),
+        ({}, (7, 6)),
+        ({"window": "gaussian", "real_input": True}, (12,)),
+    ],
+)
 def test_bounds_are_the_plane_wave_energy_ratios(kwargs, shape):
     n = (4, 3) if len(shape) == 2 else (6,)
     bank = gabor(n, **kwargs).render(shape)
@@ -125,7 +133,7 @@ def test_1d_filters_follow_the_formula(N, n, beta):
     nu = np.fft.fftfreq(N)
     for k, meta in enumerate(bank.meta):
         c = meta["centre"]
-        dist = np.min(np.abs(nu[:, None] - c - np.array([-1, 0, 1])[None, :]), axis=1)   # on the torus
+        dist = np.min(np.abs(nu[:, None] - c - np.array([-1, 0, 1])[None, :]), axis=1)  # on the torus
         np.testing.assert_allclose(bank.filters[k], meyer(dist * n, beta), atol=1e-14)
     np.testing.assert_allclose(bank.lowpass, meyer(np.abs(nu) * n, beta), atol=1e-14)
 
@@ -147,8 +155,10 @@ def test_filters_are_modulations_of_one_window(window):
         np.testing.assert_allclose(np.fft.ifft2(bank.filters[k]), g, atol=1e-15)
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"overlap": 0.2}, {"window": "gaussian"}, {"real_input": True},
-                                    {"window": "gaussian", "real_input": True}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"overlap": 0.2}, {"window": "gaussian"}, {"real_input": True}, {"window": "gaussian", "real_input": True}],
+)
 @pytest.mark.parametrize("shape", [(64, 64), (33, 50), (100,)])
 def test_band_pass_filters_have_zero_mean(kwargs, shape):
     bank = gabor(ndim=len(shape), **kwargs).render(shape)
@@ -156,14 +166,14 @@ def test_band_pass_filters_have_zero_mean(kwargs, shape):
     if kwargs.get("window") == "gaussian":
         assert dc.max() < 1e-15
     else:
-        assert np.all(dc == 0)   # the window's support never reaches 0: exactly zero
+        assert np.all(dc == 0)  # the window's support never reaches 0: exactly zero
     assert bank.lowpass[(0,) * len(shape)] > 0.9
 
 
 def test_gaussian_without_correction_leaks_dc():
     bank = gabor(8, window="gaussian", zero_mean=False, ndim=1).render((64,))
     m = np.array([meta["m"] for meta in bank.meta], float)[:, None]
-    expected = np.sum(np.exp(-(m - 8 * np.arange(-3, 4)) ** 2 / (2 * 0.6**2)), axis=1)   # periodised: ν ≡ ν + 1
+    expected = np.sum(np.exp(-((m - 8 * np.arange(-3, 4)) ** 2) / (2 * 0.6**2)), axis=1)  # periodised: ν ≡ ν + 1
     np.testing.assert_allclose(bank.filters[:, 0] / bank.lowpass[0], expected, rtol=1e-12)
 
 
@@ -172,11 +182,11 @@ def test_gaussian_without_correction_leaks_dc():
 def test_render_dtype_and_grids(shape, dtype):
     for kwargs in ({}, {"window": "gaussian"}):
         bank = gabor(ndim=len(shape), **kwargs).render(shape, dtype)
-        assert bank.filters.dtype == dtype and bank.lowpass.dtype == dtype   # real responses
+        assert bank.filters.dtype == dtype and bank.lowpass.dtype == dtype  # real responses
         assert bank.filters.shape[1:] == shape and np.all(np.isfinite(bank.filters))
         ref = gabor(ndim=len(shape), **kwargs).render(shape)
         np.testing.assert_allclose(bank.filters, ref.filters, atol=1e-6 if dtype == np.float32 else 0)
-    assert not bank.is_real   # complex in space: each filter sits at one frequency ν_m, not ±ν_m
+    assert not bank.is_real  # complex in space: each filter sits at one frequency ν_m, not ±ν_m
 
 
 def test_render_is_fast():
@@ -212,7 +222,7 @@ def test_scale_grows_towards_low_frequencies():
     scale = np.array([m["scale"] for m in bank.meta])
     order = np.argsort(radius)
     assert np.all(np.diff(scale[order]) <= 0)
-    assert scale[radius == 0.375][0] == 0.0       # 3/8 cycles/sample, the finest Morlet's ξ_0, at scale 0
+    assert scale[radius == 0.375][0] == 0.0  # 3/8 cycles/sample, the finest Morlet's ξ_0, at scale 0
     assert [m["m"] for m in bank.meta] == [1, 2, 3, 4, 5, 6, 7, -8, -7, -6, -5, -4, -3, -2, -1]
 
 
@@ -221,15 +231,28 @@ def test_defaults():
     assert gabor().params == {"n_freqs": (8, 8), "window": "meyer", "overlap": 1.0, "real_input": False, "ndim": 2}
     assert gabor(ndim=1).params["n_freqs"] == (16,)
     assert gabor(ndim=3).params["n_freqs"] == (4, 4, 4)
-    assert gabor(window="gaussian").params == {"n_freqs": (8, 8), "window": "gaussian", "sigma": 0.6,
-                                               "zero_mean": True, "real_input": False, "ndim": 2}
+    assert gabor(window="gaussian").params == {
+        "n_freqs": (8, 8),
+        "window": "gaussian",
+        "sigma": 0.6,
+        "zero_mean": True,
+        "real_input": False,
+        "ndim": 2,
+    }
     assert gabor((4, 6)).ndim == 2 and gabor(5, ndim=1).params["n_freqs"] == (5,)
     assert isinstance(gabor(), Gabor) and gabor().family == "gabor"
 
 
-@pytest.mark.parametrize("frame", [gabor(), gabor(ndim=1), gabor((4, 6), overlap=0.25, scale=0.5),
-                                   gabor(window="gaussian", sigma=0.8, zero_mean=False, real_input=True),
-                                   gabor(3, ndim=3, tight=True)])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        gabor(),
+        gabor(ndim=1),
+        gabor((4, 6), overlap=0.25, scale=0.5),
+        gabor(window="gaussian", sigma=0.8, zero_mean=False, real_input=True),
+        gabor(3, ndim=3, tight=True),
+    ],
+)
 def test_round_trips_through_json(frame):
     d = json.loads(json.dumps(frame.to_dict()))
     assert d["family"] == "gabor"
@@ -239,23 +262,26 @@ def test_round_trips_through_json(frame):
     np.testing.assert_array_equal(again.render(shape).filters, frame.render(shape).filters)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"n_freqs": 1}, r"n_freqs must be an int >= 2.*got 1"),
-    ({"n_freqs": 2.5}, r"n_freqs must be an int >= 2.*got 2.5"),
-    ({"n_freqs": (4, True)}, r"n_freqs must be an int >= 2.*got True"),
-    ({"n_freqs": (4, 4), "ndim": 1}, r"n_freqs must have 1 entries, got \[4, 4\]"),
-    ({"n_freqs": (2, 2, 2, 2)}, r"n_freqs must have 1, 2 or 3 entries"),
-    ({"ndim": 4}, r"ndim must be 1, 2 or 3, got 4"),
-    ({"window": "hann"}, r"window must be one of \('meyer', 'gaussian'\), got 'hann'"),
-    ({"overlap": 0}, r"overlap must be a number in \(0, 1\], got 0"),
-    ({"overlap": 1.5}, r"overlap must be a number in \(0, 1\], got 1.5"),
-    ({"sigma": 0.5}, r"sigma and zero_mean are 'gaussian' parameters"),
-    ({"window": "gaussian", "overlap": 0.5}, r"overlap is a 'meyer' parameter"),
-    ({"window": "gaussian", "sigma": -1}, r"sigma must be a positive number.*got -1"),
-    ({"window": "gaussian", "sigma": float("nan")}, r"sigma must be a positive number"),
-    ({"window": "gaussian", "zero_mean": 1}, r"zero_mean must be True or False, got 1"),
-    ({"real_input": "yes"}, r"real_input must be True or False, got 'yes'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_freqs": 1}, r"n_freqs must be an int >= 2.*got 1"),
+        ({"n_freqs": 2.5}, r"n_freqs must be an int >= 2.*got 2.5"),
+        ({"n_freqs": (4, True)}, r"n_freqs must be an int >= 2.*got True"),
+        ({"n_freqs": (4, 4), "ndim": 1}, r"n_freqs must have 1 entries, got \[4, 4\]"),
+        ({"n_freqs": (2, 2, 2, 2)}, r"n_freqs must have 1, 2 or 3 entries"),
+        ({"ndim": 4}, r"ndim must be 1, 2 or 3, got 4"),
+        ({"window": "hann"}, r"window must be one of \('meyer', 'gaussian'\), got 'hann'"),
+        ({"overlap": 0}, r"overlap must be a number in \(0, 1\], got 0"),
+        ({"overlap": 1.5}, r"overlap must be a number in \(0, 1\], got 1.5"),
+        ({"sigma": 0.5}, r"sigma and zero_mean are 'gaussian' parameters"),
+        ({"window": "gaussian", "overlap": 0.5}, r"overlap is a 'meyer' parameter"),
+        ({"window": "gaussian", "sigma": -1}, r"sigma must be a positive number.*got -1"),
+        ({"window": "gaussian", "sigma": float("nan")}, r"sigma must be a positive number"),
+        ({"window": "gaussian", "zero_mean": 1}, r"zero_mean must be True or False, got 1"),
+        ({"real_input": "yes"}, r"real_input must be True or False, got 'yes'"),
+    ],
+)
 def test_bad_parameters_raise_naming_the_argument(kwargs, match):
     with pytest.raises(ValueError, match="gabor: " + match):
         gabor(**kwargs)
@@ -269,9 +295,16 @@ def test_grid_too_small_for_the_lattice_raises():
 
 
 # -- in a network ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("frame, grid", [(gabor(), (32, 32)), (gabor(window="gaussian", real_input=True), (32, 48)),
-                                         (gabor(ndim=1), (64,)), (gabor(6, window="gaussian", ndim=1), (48,))],
-                         ids=["2d-meyer", "2d-gaussian-real", "1d-meyer", "1d-gaussian"])
+@pytest.mark.parametrize(
+    "frame, grid",
+    [
+        (gabor(), (32, 32)),
+        (gabor(window="gaussian", real_input=True), (32, 48)),
+        (gabor(ndim=1), (64,)),
+        (gabor(6, window="gaussian", ndim=1), (48,)),
+    ],
+    ids=["2d-meyer", "2d-gaussian-real", "1d-meyer", "1d-gaussian"],
+)
 def test_two_layer_network_is_nonexpansive_and_shift_covariant(frame, grid, rng):
     net = sx.Network([sx.Module(frame, sx.Modulus(), sx.Subsample(2))] * 2, shape=grid).admissible()
     net.check()

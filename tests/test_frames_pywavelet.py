@@ -1,4 +1,5 @@
 """frames.pywavelet: PyWavelets' discrete wavelets as à-trous frames, equal to pywt.swt/swt2/swtn."""
+
 import itertools
 import json
 import time
@@ -7,12 +8,11 @@ import warnings
 import numpy as np
 import pytest
 import pywt
+from conftest import assert_nonexpansive_and_shift_covariant
 
 import frames
 import scatterx as sx
 from frames.pywavelet import PyWavelet, pywavelet, swt_shift
-
-from conftest import assert_nonexpansive_and_shift_covariant
 
 ORTHOGONAL = ["haar", "db2", "db4", "sym4", "coif2"]
 BIORTHOGONAL = ["bior2.2", "rbio3.3"]
@@ -49,7 +49,7 @@ def test_orthogonal_wavelets_give_a_parseval_frame(name, ndim):
     J = 3
     bank = pywavelet(name, J, ndim=ndim).render(SHAPES[ndim])
     deviation = np.max(np.abs(bank.littlewood_paley() - 1))
-    if name.startswith("sym"):   # the stored sym taps are orthogonal only to ~1e-12 (docstring)
+    if name.startswith("sym"):  # the stored sym taps are orthogonal only to ~1e-12 (docstring)
         assert tap_defect(name) > 1e-12
         assert deviation < 1e-12 + J * ndim * tap_defect(name)
     else:
@@ -68,7 +68,7 @@ def test_lp_sum_telescopes_to_the_stated_formula(name, ndim):
         power = np.ones(shape)
         for i, n in enumerate(shape):
             omega = 2 * np.pi * np.fft.fftfreq(n)
-            H = lambda k: np.polyval(w.dec_lo[::-1], np.exp(-1j * 2**k * omega)) / np.sqrt(2)  # noqa: E731
+            H = lambda k, omega=omega: np.polyval(w.dec_lo[::-1], np.exp(-1j * 2**k * omega)) / np.sqrt(2)
             G = np.polyval(w.dec_hi[::-1], np.exp(-1j * 2 ** (j - 1) * omega)) / np.sqrt(2)
             a = np.prod([np.abs(H(k)) ** 2 for k in range(j - 1)], axis=0) if j > 1 else np.ones(n)
             p = np.abs(H(j - 1)) ** 2 + np.abs(G) ** 2
@@ -82,7 +82,7 @@ def test_lp_sum_telescopes_to_the_stated_formula(name, ndim):
 def plane_wave_energy_ratios(name, J, shape):
     """‖swt(e_k)‖² / ‖e_k‖² for every plane wave e_k on the grid, by PyWavelets' own convolutions."""
     n = np.indices(shape).reshape(len(shape), -1)
-    k = n.T                                               # one plane wave per grid frequency
+    k = n.T  # one plane wave per grid frequency
     waves = np.exp(2j * np.pi * sum(np.outer(k[:, i], n[i]) / shape[i] for i in range(len(shape))))
     waves = waves.reshape(-1, *shape)
     if len(shape) == 1:
@@ -103,7 +103,7 @@ def test_biorthogonal_bounds_are_the_swt_energy_of_plane_waves(name, shape):
     np.testing.assert_allclose(bank.littlewood_paley(), ratios, rtol=1e-12)
     A, B = bank.bounds()
     assert A == pytest.approx(ratios.min(), rel=1e-12) and B == pytest.approx(ratios.max(), rel=1e-12)
-    assert A < 0.95 and B > 1.05   # not tight
+    assert A < 0.95 and B > 1.05  # not tight
 
 
 def test_documented_bounds_on_128_by_128():
@@ -123,13 +123,22 @@ def test_bounds_hold_for_random_swt_energies(rng):
 
 
 # -- pywt.swt / swt2 / swtn -------------------------------------------------------------
-SWT_CASES = [("haar", 1), ("haar", 4), ("db2", 3), ("db4", 2), ("sym4", 3), ("coif2", 3),
-             ("bior2.2", 3), ("rbio3.3", 2), ("dmey", 2)]
+SWT_CASES = [
+    ("haar", 1),
+    ("haar", 4),
+    ("db2", 3),
+    ("db4", 2),
+    ("sym4", 3),
+    ("coif2", 3),
+    ("bior2.2", 3),
+    ("rbio3.3", 2),
+    ("dmey", 2),
+]
 
 
 @pytest.mark.parametrize("name,J", SWT_CASES)
 def test_filtering_reproduces_swt_up_to_the_analytic_shift(name, J, rng):
-    N = 3 * 2**J * 4   # divisible by 2**J, as pywt.swt requires
+    N = 3 * 2**J * 4  # divisible by 2**J, as pywt.swt requires
     x = rng.standard_normal((2, N))
     bank = pywavelet(name, J, ndim=1).render((N,))
     coeffs = quiet(pywt.swt, x, name, level=J, norm=True, trim_approx=True, axis=-1)
@@ -154,16 +163,16 @@ def test_the_analytic_shift_is_the_best_circular_shift(rng):
             assert swt_shift(name, j) == pywt.Wavelet(name).dec_len * (2**j - 1) // 2
 
 
-@pytest.mark.parametrize("name,J,shape", [("haar", 3, (32, 24)), ("db2", 2, (16, 20)),
-                                          ("bior2.2", 3, (24, 40)), ("sym4", 1, (18, 10))])
+@pytest.mark.parametrize(
+    "name,J,shape", [("haar", 3, (32, 24)), ("db2", 2, (16, 20)), ("bior2.2", 3, (24, 40)), ("sym4", 1, (18, 10))]
+)
 def test_filtering_reproduces_swt2(name, J, shape, rng):
     x = rng.standard_normal((2, *shape))
     bank = pywavelet(name, J).render(shape)
     coeffs = quiet(pywt.swt2, x, name, level=J, norm=True, trim_approx=True, axes=(-2, -1))
     axes = (-2, -1)
-    assert rel_err(np.roll(filtered(x, bank.lowpass, axes), (-swt_shift(name, J),) * 2, axis=axes),
-                   coeffs[0]) < 1e-10
-    pywt_key = {"da": 0, "ad": 1, "dd": 2}   # swt2's (cH, cV, cD)
+    assert rel_err(np.roll(filtered(x, bank.lowpass, axes), (-swt_shift(name, J),) * 2, axis=axes), coeffs[0]) < 1e-10
+    pywt_key = {"da": 0, "ad": 1, "dd": 2}  # swt2's (cH, cV, cD)
     for psi, m in zip(bank.filters, bank.meta):
         j = m["j"]
         ours = np.roll(filtered(x, psi, axes), (-swt_shift(name, j),) * 2, axis=axes)
@@ -177,8 +186,7 @@ def test_filtering_reproduces_swtn_in_3d(name, J, rng):
     bank = pywavelet(name, J, ndim=3).render(shape)
     coeffs = quiet(pywt.swtn, x, name, level=J, norm=True, trim_approx=True)
     axes = (0, 1, 2)
-    assert rel_err(np.roll(filtered(x, bank.lowpass, axes), (-swt_shift(name, J),) * 3, axis=axes),
-                   coeffs[0]) < 1e-10
+    assert rel_err(np.roll(filtered(x, bank.lowpass, axes), (-swt_shift(name, J),) * 3, axis=axes), coeffs[0]) < 1e-10
     for psi, m in zip(bank.filters, bank.meta):
         ours = np.roll(filtered(x, psi, axes), (-swt_shift(name, m["j"]),) * 3, axis=axes)
         assert rel_err(ours, coeffs[J + 1 - m["j"]][m["detail"]]) < 1e-10
@@ -191,10 +199,11 @@ def test_meta_orders_levels_fine_to_coarse_and_keys_as_pywt(ndim, per_level):
     bank = pywavelet("db2", J, ndim=ndim).render(SHAPES[ndim])
     assert len(bank) == J * per_level
     keys = ["".join(k) for k in itertools.product("ad", repeat=ndim)][1:]
-    assert [(m["j"], m["scale"], m["detail"]) for m in bank.meta] == \
-        [(j, float(j - 1), k) for j in range(1, J + 1) for k in keys]
+    assert [(m["j"], m["scale"], m["detail"]) for m in bank.meta] == [
+        (j, float(j - 1), k) for j in range(1, J + 1) for k in keys
+    ]
     assert all(isinstance(m["scale"], float) for m in bank.meta)
-    assert bank.is_real   # real filters in space: Hermitian responses
+    assert bank.is_real  # real filters in space: Hermitian responses
 
 
 @pytest.mark.parametrize("name", ["haar", "db4", "sym8", "coif3", "bior2.2", "rbio3.3", "bior6.8"])
@@ -232,13 +241,13 @@ def test_a_256_by_256_render_takes_well_under_a_second():
 
 
 # -- parameters ---------------------------------------------------------------------------
-@pytest.mark.parametrize("frame", [pywavelet(), pywavelet("db4", 2, ndim=1),
-                                   pywavelet("rbio3.3", 1, ndim=3, scale=0.5, tight=True)])
+@pytest.mark.parametrize(
+    "frame", [pywavelet(), pywavelet("db4", 2, ndim=1), pywavelet("rbio3.3", 1, ndim=3, scale=0.5, tight=True)]
+)
 def test_json_round_trip(frame):
     again = frames.from_dict(json.loads(json.dumps(frame.to_dict())))
     assert again == frame and again.ndim == frame.ndim
-    np.testing.assert_array_equal(again.render(SHAPES[frame.ndim]).filters,
-                                  frame.render(SHAPES[frame.ndim]).filters)
+    np.testing.assert_array_equal(again.render(SHAPES[frame.ndim]).filters, frame.render(SHAPES[frame.ndim]).filters)
 
 
 def test_defaults_and_wavelet_objects():
@@ -278,7 +287,7 @@ def test_bad_ndim(ndim):
 def test_grid_too_small_names_J_and_the_largest_allowed():
     with pytest.raises(ValueError, match=r"J=4 .*\(12, 16\).*largest allowed J is 3"):
         pywavelet("haar", 4).render((12, 16))
-    pywavelet("haar", 3).render((8, 9))   # 2**J <= min(shape), no divisibility needed
+    pywavelet("haar", 3).render((8, 9))  # 2**J <= min(shape), no divisibility needed
 
 
 # -- in a network -------------------------------------------------------------------------

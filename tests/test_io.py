@@ -1,4 +1,5 @@
 """scatterx.io: every input format reads back what was written; every bad file is a clear ValueError."""
+
 import gzip
 import json
 import struct
@@ -6,8 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from scatterx.io import (IMAGE_SUFFIXES, NpySink, ZarrSink, open_features, open_source, read_idx,
-                         sink_for)
+from scatterx.io import IMAGE_SUFFIXES, NpySink, ZarrSink, open_features, open_source, read_idx, sink_for
 
 
 @pytest.fixture
@@ -150,8 +150,11 @@ def test_truncated_npz(tmp_path, x, save):
 def test_corrupted_zarr_chunk_names_the_items(tmp_path, x):
     zarr = pytest.importorskip("zarr")
     zarr.create_array(str(tmp_path / "a.zarr"), data=x, chunks=(5, 6, 5))
-    chunk = next(p for p in (tmp_path / "a.zarr").rglob("*") if p.is_file() and p.name != "zarr.json"
-                 and p.parts[-4:-3] == ("c",))
+    chunk = next(
+        p
+        for p in (tmp_path / "a.zarr").rglob("*")
+        if p.is_file() and p.name != "zarr.json" and p.parts[-4:-3] == ("c",)
+    )
     chunk.write_bytes(b"garbage" * 3)
     src = open_source(tmp_path / "a.zarr")
     with pytest.raises(ValueError, match=r"zarr input .*a.zarr: cannot read items 0:5"):

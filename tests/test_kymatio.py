@@ -4,12 +4,12 @@ Agreement is max |ours − Kymatio| / max |Kymatio|.  Bounds: 1e-5 in float64
 (Kymatio builds its 2-D filters in complex64, so the two differ at float32
 rounding of the filters, ~1e-7, even in float64) and 1e-4 in float32.
 """
+
 import numpy as np
 import pytest
+from conftest import requires_torch, torch
 
 import scatterx as sx
-
-from conftest import requires_torch, torch
 
 kymatio_numpy = pytest.importorskip("kymatio.numpy")
 
@@ -31,8 +31,12 @@ def to_numpy(a):
 BACKENDS = ["numpy", pytest.param("torch", marks=requires_torch)]
 
 CASES_2D = [  # J, shape, L, max_order
-    (1, (16, 16), 8, 2), (2, (32, 32), 8, 2), (3, (28, 28), 8, 2), (2, (30, 44), 6, 1),
-    (3, (40, 24), 4, 2), (4, (64, 48), 8, 2),
+    (1, (16, 16), 8, 2),
+    (2, (32, 32), 8, 2),
+    (3, (28, 28), 8, 2),
+    (2, (30, 44), 6, 1),
+    (3, (40, 24), 4, 2),
+    (4, (64, 48), 8, 2),
 ]
 
 
@@ -45,6 +49,7 @@ def reference_2d():
         if key not in cache:
             cache[key] = kymatio_numpy.Scattering2D(J, shape, L=L, max_order=order)
         return cache[key](x)
+
     return get
 
 
@@ -79,8 +84,12 @@ def test_scattering2d_pre_padded_input(rng):
 
 
 CASES_1D = [  # J, N, Q, T, max_order
-    (6, 1024, 8, None, 2), (4, 300, 1, None, 2), (5, 2048, (4, 2), 64, 2), (3, 256, 2, 16, 1),
-    (6, 8192, 8, None, 2), (2, 64, 1, 2, 2),
+    (6, 1024, 8, None, 2),
+    (4, 300, 1, None, 2),
+    (5, 2048, (4, 2), 64, 2),
+    (3, 256, 2, 16, 1),
+    (6, 8192, 8, None, 2),
+    (2, 64, 1, 2, 2),
 ]
 
 
@@ -90,8 +99,9 @@ CASES_1D = [  # J, N, Q, T, max_order
 def test_scattering1d_matches_kymatio(J, N, Q, T, order, dtype, backend, rng):
     x = rng.standard_normal((2, N))
     ref = kymatio_numpy.Scattering1D(J, N, Q=Q, T=T, max_order=order)(x)
-    ours = to_numpy(sx.Scattering1D(J, N, Q=Q, T=T, max_order=order, backend=backend)(
-        as_backend(x.astype(dtype), backend)))
+    ours = to_numpy(
+        sx.Scattering1D(J, N, Q=Q, T=T, max_order=order, backend=backend)(as_backend(x.astype(dtype), backend))
+    )
     assert ours.shape == ref.shape and ours.dtype == dtype
     assert rel_err(ours, ref) <= TOL[dtype]
 
@@ -127,26 +137,32 @@ def test_frontends_are_differentiable():
 
 
 # ---------------------------------------------------------------- bad input
-@pytest.mark.parametrize("kwargs, err, match", [
-    (dict(J=6, shape=(32, 32)), ValueError, "J=6 is too large for shape \\(32, 32\\).*largest allowed J is 5"),
-    (dict(J=0, shape=(32, 32)), ValueError, "J must be >= 1, got 0"),
-    (dict(J=2, shape=(32, 32), L=0), ValueError, "L must be >= 1, got 0"),
-    (dict(J=2, shape=(32, 32), max_order=3), ValueError, "max_order must be one of 1, 2, got 3"),
-    (dict(J=2, shape=(32, 32), out_type="dict"), ValueError, "out_type must be one of"),
-    (dict(J=2, shape=(32,)), (TypeError, ValueError), "shape must be \\(M, N\\)"),
-])
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        (dict(J=6, shape=(32, 32)), ValueError, "J=6 is too large for shape \\(32, 32\\).*largest allowed J is 5"),
+        (dict(J=0, shape=(32, 32)), ValueError, "J must be >= 1, got 0"),
+        (dict(J=2, shape=(32, 32), L=0), ValueError, "L must be >= 1, got 0"),
+        (dict(J=2, shape=(32, 32), max_order=3), ValueError, "max_order must be one of 1, 2, got 3"),
+        (dict(J=2, shape=(32, 32), out_type="dict"), ValueError, "out_type must be one of"),
+        (dict(J=2, shape=(32,)), (TypeError, ValueError), "shape must be \\(M, N\\)"),
+    ],
+)
 def test_scattering2d_bad_arguments(kwargs, err, match):
     with pytest.raises(err, match=match):
         sx.Scattering2D(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, err, match", [
-    (dict(J=11, shape=1024), ValueError, "J=11 is too large for N=1024.*largest allowed J is 10"),
-    (dict(J=4, shape=256, Q=0), ValueError, "Q must be >= 1, got 0"),
-    (dict(J=4, shape=256, T=512), ValueError, "T=512.*cannot exceed the input length N=256"),
-    (dict(J=4, shape=256, oversampling=-1), ValueError, "oversampling must be >= 0"),
-    (dict(J=4, shape=(256, 2)), ValueError, "shape must be an int or a 1-tuple"),
-])
+@pytest.mark.parametrize(
+    "kwargs, err, match",
+    [
+        (dict(J=11, shape=1024), ValueError, "J=11 is too large for N=1024.*largest allowed J is 10"),
+        (dict(J=4, shape=256, Q=0), ValueError, "Q must be >= 1, got 0"),
+        (dict(J=4, shape=256, T=512), ValueError, "T=512.*cannot exceed the input length N=256"),
+        (dict(J=4, shape=256, oversampling=-1), ValueError, "oversampling must be >= 0"),
+        (dict(J=4, shape=(256, 2)), ValueError, "shape must be an int or a 1-tuple"),
+    ],
+)
 def test_scattering1d_bad_arguments(kwargs, err, match):
     with pytest.raises(err, match=match):
         sx.Scattering1D(**kwargs)

@@ -1,4 +1,5 @@
 """frames.morlet equals Kymatio 0.3.0's filter banks; scatterx._kymatio_rules equals its rules."""
+
 import functools
 import json
 import math
@@ -8,13 +9,20 @@ import numpy as np
 import pytest
 import scipy.special
 
-if not hasattr(scipy.special, "sph_harm"):   # Kymatio 0.3.0 needs it; removed in SciPy 1.17
+if not hasattr(scipy.special, "sph_harm"):  # Kymatio 0.3.0 needs it; removed in SciPy 1.17
     scipy.special.sph_harm = lambda m, n, theta, phi: scipy.special.sph_harm_y(n, m, phi, theta)
 
 import frames
 from frames import Morlet, morlet
-from scatterx._kymatio_rules import (border_indices_1d, crop_2d, pad_widths_2d, padding_1d, padding_2d,
-                                     periodize_1d, temporal_support_1d)
+from scatterx._kymatio_rules import (
+    border_indices_1d,
+    crop_2d,
+    pad_widths_2d,
+    padding_1d,
+    padding_2d,
+    periodize_1d,
+    temporal_support_1d,
+)
 
 kymatio = pytest.importorskip("kymatio")
 import kymatio.numpy as kn  # noqa: E402
@@ -23,7 +31,7 @@ from kymatio.scattering2d.filter_bank import filter_bank, periodize_filter_fft  
 
 # Kymatio builds 2-D filters in complex64: compare relative to the largest value.
 RTOL_2D = 1e-6
-RTOL_1D = 1e-12   # Kymatio's 1-D filters are float64, from the same formulas
+RTOL_1D = 1e-12  # Kymatio's 1-D filters are float64, from the same formulas
 
 
 def rel_err(a, b):
@@ -31,18 +39,18 @@ def rel_err(a, b):
     return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def kymatio_2d(M, N, J, L):
     return filter_bank(M, N, J, L)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def kymatio_1d(N, J, Q1, Q2, T):
     return scattering_filter_factory(N, J, (Q1, Q2), T, r_psi=math.sqrt(0.5), sigma0=0.1, alpha=5.0)
 
 
 def quiet_padding_1d(N, J, T):
-    with warnings.catch_warnings():   # tiny N: Kymatio's support warning, reproduced
+    with warnings.catch_warnings():  # tiny N: Kymatio's support warning, reproduced
         warnings.simplefilter("ignore", UserWarning)
         return padding_1d(N, J, T)
 
@@ -104,8 +112,12 @@ def test_2d_filters_peak_at_their_centre_frequency():
 
 
 # -- 1-D --------------------------------------------------------------------------------
-CASES_1D = [(N_in, J, Q, T) for N_in, J in [(1024, 3), (1024, 6), (8192, 8), (300, 4)]
-            for Q in (1, 2, 8) for T in (None, 2 ** (J + 1) if J < 8 else 100)]
+CASES_1D = [
+    (N_in, J, Q, T)
+    for N_in, J in [(1024, 3), (1024, 6), (8192, 8), (300, 4)]
+    for Q in (1, 2, 8)
+    for T in (None, 2 ** (J + 1) if J < 8 else 100)
+]
 
 
 @pytest.mark.parametrize("N_in, J, Q, T", CASES_1D)
@@ -143,7 +155,7 @@ def test_1d_scale_grows_towards_low_frequencies():
     bank = morlet(6, Q=4).render((2048,))
     scales = [m["scale"] for m in bank.meta]
     assert scales[0] == 0.0 and np.all(np.diff(scales) > 0)
-    assert scales[4] == pytest.approx(1.0)   # constant-Q part: one octave per Q filters
+    assert scales[4] == pytest.approx(1.0)  # constant-Q part: one octave per Q filters
 
 
 # -- Littlewood–Paley statements of the docstring ----------------------------------------
@@ -218,7 +230,7 @@ def test_periodize_1d_equals_kymatio_levels():
     for p in psi2 + [phi]:
         for level, h in enumerate(p["levels"]):
             assert np.array_equal(periodize_1d(p["levels"][0], 2**level), h)
-    batch = periodize_1d(np.stack([p["levels"][0] for p in psi2])[:, None], 4)   # leading axes
+    batch = periodize_1d(np.stack([p["levels"][0] for p in psi2])[:, None], 4)  # leading axes
     assert batch.shape == (len(psi2), 1, 1024)
     assert all(np.array_equal(b[0], p["levels"][2]) for b, p in zip(batch, psi2) if len(p["levels"]) > 2)
 
@@ -230,6 +242,7 @@ def test_periodize_1d_needs_a_divisor():
 
 def test_temporal_support_equals_kymatio():
     from kymatio.scattering1d.filter_bank import compute_temporal_support, gauss_1d
+
     for N, T in [(1024, 8), (1024, 64), (300, 16)]:
         h = gauss_1d(N, 0.1 / T).reshape(1, -1)
         assert temporal_support_1d(h) == compute_temporal_support(h)
@@ -237,7 +250,7 @@ def test_temporal_support_equals_kymatio():
 
 def test_temporal_support_warns_when_the_grid_is_too_short():
     with pytest.warns(UserWarning, match="too small"):
-        assert temporal_support_1d(np.eye(1, 8)[0]) == 4   # ĥ = δ: h is constant, never decays
+        assert temporal_support_1d(np.eye(1, 8)[0]) == 4  # ĥ = δ: h is constant, never decays
 
 
 def test_padding_rules_reject_bad_sizes():
@@ -248,8 +261,9 @@ def test_padding_rules_reject_bad_sizes():
 
 
 # -- construction, validation, identity ---------------------------------------------------
-@pytest.mark.parametrize("kwargs, ndim", [({}, 2), ({"L": 6}, 2), ({"Q": 2}, 1), ({"T": 16}, 1),
-                                          ({"ndim": 1}, 1), ({"ndim": 2}, 2)])
+@pytest.mark.parametrize(
+    "kwargs, ndim", [({}, 2), ({"L": 6}, 2), ({"Q": 2}, 1), ({"T": 16}, 1), ({"ndim": 1}, 1), ({"ndim": 2}, 2)]
+)
 def test_ndim_is_inferred(kwargs, ndim):
     f = morlet(3, **kwargs)
     assert isinstance(f, Morlet) and f.ndim == ndim and f.params["ndim"] == ndim
@@ -268,19 +282,22 @@ def test_to_dict_round_trips(frame):
     assert d["family"] == "morlet"
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"J": 0}, "J must be a positive int.*got 0"),
-    ({"J": 2.5}, "J must be a positive int.*got 2.5"),
-    ({"J": True}, "J must be a positive int"),
-    ({"J": 2, "L": 0}, "L must be a positive int.*got 0"),
-    ({"J": 2, "L": "8"}, "L must be a positive int.*got '8'"),
-    ({"J": 2, "Q": -1}, "Q must be a positive int.*got -1"),
-    ({"J": 2, "T": 0}, "T must be a positive int.*got 0"),
-    ({"J": 2, "T": 3.0}, "T must be a positive int.*got 3.0"),
-    ({"J": 2, "ndim": 4}, "ndim must be 1, 2 or 3"),
-    ({"J": 2, "L": 8, "Q": 1}, "Q and T are 1-D parameters"),
-    ({"J": 2, "L": 8, "ndim": 1}, "L is a 2-D and 3-D parameter"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"J": 0}, "J must be a positive int.*got 0"),
+        ({"J": 2.5}, "J must be a positive int.*got 2.5"),
+        ({"J": True}, "J must be a positive int"),
+        ({"J": 2, "L": 0}, "L must be a positive int.*got 0"),
+        ({"J": 2, "L": "8"}, "L must be a positive int.*got '8'"),
+        ({"J": 2, "Q": -1}, "Q must be a positive int.*got -1"),
+        ({"J": 2, "T": 0}, "T must be a positive int.*got 0"),
+        ({"J": 2, "T": 3.0}, "T must be a positive int.*got 3.0"),
+        ({"J": 2, "ndim": 4}, "ndim must be 1, 2 or 3"),
+        ({"J": 2, "L": 8, "Q": 1}, "Q and T are 1-D parameters"),
+        ({"J": 2, "L": 8, "ndim": 1}, "L is a 2-D and 3-D parameter"),
+    ],
+)
 def test_bad_parameters_raise_naming_the_argument(kwargs, match):
     with pytest.raises(ValueError, match=match):
         morlet(**kwargs)

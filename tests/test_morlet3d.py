@@ -1,4 +1,5 @@
 """frames.morlet(J, ndim=3): Gaussian-envelope Morlet wavelets along L directions of the half-sphere."""
+
 import itertools
 import json
 import math
@@ -6,12 +7,11 @@ import time
 
 import numpy as np
 import pytest
+from conftest import assert_nonexpansive_and_shift_covariant
 
 import frames
 import scatterx as sx
 from frames.morlet import directions_3d, morlet, slant_3d
-
-from conftest import assert_nonexpansive_and_shift_covariant
 
 
 def brute_force(shape, J, L, images=3):
@@ -24,7 +24,7 @@ def brute_force(shape, J, L, images=3):
         for m in itertools.product(range(-images, images + 1), repeat=3):
             v = w + 2 * np.pi * np.array(m)[:, None, None, None] - centre[:, None, None, None]
             along = np.tensordot(e, v, axes=1)
-            total = total + np.exp(-sigma**2 / 2 * (along**2 + (np.sum(v * v, axis=0) - along**2) / slant**2))
+            total = total + np.exp(-(sigma**2) / 2 * (along**2 + (np.sum(v * v, axis=0) - along**2) / slant**2))
         return total
 
     filters = []
@@ -46,8 +46,9 @@ def circular_convolution(f, g):
 
 
 # -- the filters -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("shape, J, L", [((10, 12, 9), 2, 6), ((16, 16, 16), 3, 6), ((8, 8, 8), 3, 16),
-                                         ((12, 7, 11), 1, 3)])
+@pytest.mark.parametrize(
+    "shape, J, L", [((10, 12, 9), 2, 6), ((16, 16, 16), 3, 6), ((8, 8, 8), 3, 16), ((12, 7, 11), 1, 3)]
+)
 def test_filters_are_the_documented_periodised_gaussians(shape, J, L):
     # the bank picks space or frequency sums per filter and drops terms below e^{−40}; both must agree
     lowpass, filters = brute_force(shape, J, L)
@@ -64,7 +65,7 @@ def test_axis_aligned_isotropic_filters_are_separable():
     w = [2 * np.pi * np.fft.fftfreq(n) for n in shape]
 
     def per(sigma, wi, c):
-        return sum(np.exp(-sigma**2 / 2 * (wi + 2 * np.pi * m - c) ** 2) for m in range(-6, 7))
+        return sum(np.exp(-(sigma**2) / 2 * (wi + 2 * np.pi * m - c) ** 2) for m in range(-6, 7))
 
     for k, meta in enumerate(bank.meta):
         sigma, xi, axis = 0.8 * 2 ** meta["j"], meta["xi"], int(np.argmax(meta["direction"]))
@@ -79,7 +80,7 @@ def test_axis_aligned_isotropic_filters_are_separable():
 def test_band_pass_filters_have_zero_mean(shape):
     bank = morlet(3, ndim=3).render(shape)
     assert np.abs(bank.filters[:, 0, 0, 0]).max() < 1e-15
-    assert bank.lowpass[0, 0, 0] == pytest.approx(1.0, abs=1e-12)   # ĝ_cont(0) = 1: no aliasing at this σ
+    assert bank.lowpass[0, 0, 0] == pytest.approx(1.0, abs=1e-12)  # ĝ_cont(0) = 1: no aliasing at this σ
 
 
 def test_filters_peak_at_their_centre_frequency():
@@ -95,10 +96,10 @@ def test_filters_peak_at_their_centre_frequency():
 @pytest.mark.parametrize("shape", [(16, 16, 16), (17, 10, 8), (9, 9, 9)])
 def test_render_dtype_and_grids(shape, dtype):
     bank = morlet(2, ndim=3).render(shape, dtype)
-    assert bank.filters.dtype == dtype and bank.lowpass.dtype == dtype   # real responses
+    assert bank.filters.dtype == dtype and bank.lowpass.dtype == dtype  # real responses
     ref = morlet(2, ndim=3).render(shape)
     np.testing.assert_allclose(bank.filters, ref.filters, atol=1e-6 if dtype == np.float32 else 0)
-    assert bank.lowpass_is_real and not bank.is_real   # analytic-like wavelets: complex in space
+    assert bank.lowpass_is_real and not bank.is_real  # analytic-like wavelets: complex in space
 
 
 def test_render_is_fast():
@@ -109,27 +110,34 @@ def test_render_is_fast():
 
 
 # -- directions ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("L, cosines", [(3, {0.0}), (4, {1 / 3}), (6, {1 / math.sqrt(5)}),
-                                        (10, {math.sqrt(5) / 3, 1 / 3, 1 / math.sqrt(5)}),
-                                        (15, {0.0, 0.5, (1 + math.sqrt(5)) / 4, (math.sqrt(5) - 1) / 4})])
+@pytest.mark.parametrize(
+    "L, cosines",
+    [
+        (3, {0.0}),
+        (4, {1 / 3}),
+        (6, {1 / math.sqrt(5)}),
+        (10, {math.sqrt(5) / 3, 1 / 3, 1 / math.sqrt(5)}),
+        (15, {0.0, 0.5, (1 + math.sqrt(5)) / 4, (math.sqrt(5) - 1) / 4}),
+    ],
+)
 def test_polyhedral_direction_sets_are_regular(L, cosines):
     e = directions_3d(L)
     assert e.shape == (L, 3)
     np.testing.assert_allclose(np.linalg.norm(e, axis=1), 1, atol=1e-15)
     c = np.abs(e @ e.T)[np.triu_indices(L, 1)]
     assert all(min(abs(x - y) for y in cosines) < 1e-12 for x in c), sorted(set(np.round(c, 6)))
-    assert len({tuple(np.round(v, 9)) for v in np.concatenate([e, -e])}) == 2 * L   # no axis twice
+    assert len({tuple(np.round(v, 9)) for v in np.concatenate([e, -e])}) == 2 * L  # no axis twice
 
 
 @pytest.mark.parametrize("L", [1, 2, 5, 7, 8, 12, 16, 24, 40])
 def test_fibonacci_directions_are_quasi_uniform(L):
     e = directions_3d(L)
     np.testing.assert_allclose(np.linalg.norm(e, axis=1), 1, atol=1e-15)
-    assert np.all(e[:, 0] > 0)   # on the half-sphere
+    assert np.all(e[:, 0] > 0)  # on the half-sphere
     if L > 1:
         c = np.abs(e @ e.T)[np.triu_indices(L, 1)]
         nearest = math.degrees(math.acos(c.max()))
-        ideal = math.degrees(math.sqrt(2 * math.pi / L))   # side of a square holding 2π/L steradians
+        ideal = math.degrees(math.sqrt(2 * math.pi / L))  # side of a square holding 2π/L steradians
         assert nearest > 0.5 * ideal
 
 
@@ -142,7 +150,7 @@ def test_every_direction_is_in_the_positive_half_space():
 def test_slant_follows_the_2d_rule():
     assert slant_3d(6) == 1.0 and slant_3d(10) == 1.0
     assert slant_3d(16) == pytest.approx(4 / math.pi * math.sqrt(2 * math.pi / 16))
-    assert 4 / math.pi * (math.pi / 8) == 0.5   # the 2-D rule s = 4/L at L = 8, for comparison
+    assert 4 / math.pi * (math.pi / 8) == 0.5  # the 2-D rule s = 4/L at L = 8, for comparison
 
 
 # -- the Littlewood–Paley statement ----------------------------------------------------------------
@@ -154,7 +162,7 @@ def test_lp_sum_as_documented(J):
     assert 9e-4 <= A and B <= 1.51
     assert As == pytest.approx(1.87e-3, rel=0.01) and Bs == pytest.approx(1.0, abs=1e-4)
     lp = bank.littlewood_paley(symmetric=True)
-    assert np.unravel_index(np.argmin(lp), lp.shape) == (16, 16, 16)   # the Nyquist corner (π, π, π)
+    assert np.unravel_index(np.argmin(lp), lp.shape) == (16, 16, 16)  # the Nyquist corner (π, π, π)
     w = 2 * np.pi * np.fft.fftfreq(32)
     ball = w[:, None, None] ** 2 + w[None, :, None] ** 2 + w[None, None, :] ** 2 <= np.pi**2
     assert lp[ball].min() > 0.16
@@ -191,19 +199,22 @@ def test_meta():
 def test_defaults_and_round_trip():
     f = morlet(3, ndim=3)
     assert f.ndim == 3 and f.params == {"J": 3, "L": 6, "ndim": 3}
-    assert morlet(3, L=6).ndim == 2   # L alone still means 2-D
+    assert morlet(3, L=6).ndim == 2  # L alone still means 2-D
     for g in (f, morlet(2, L=15, ndim=3, scale=0.5), morlet(2, L=7, ndim=3, tight=True)):
         again = frames.from_dict(json.loads(json.dumps(g.to_dict())))
         assert again == g and again.ndim == 3
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"J": 2, "ndim": 3, "Q": 1}, "Q and T are 1-D parameters.*ndim=3"),
-    ({"J": 2, "ndim": 3, "T": 4}, "Q and T are 1-D parameters.*ndim=3"),
-    ({"J": 2, "ndim": 3, "L": 0}, "L must be a positive int \\(number of directions\\), got 0"),
-    ({"J": 0, "ndim": 3}, "J must be a positive int"),
-    ({"J": 2, "ndim": 4}, "ndim must be 1, 2 or 3, got 4"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"J": 2, "ndim": 3, "Q": 1}, "Q and T are 1-D parameters.*ndim=3"),
+        ({"J": 2, "ndim": 3, "T": 4}, "Q and T are 1-D parameters.*ndim=3"),
+        ({"J": 2, "ndim": 3, "L": 0}, "L must be a positive int \\(number of directions\\), got 0"),
+        ({"J": 0, "ndim": 3}, "J must be a positive int"),
+        ({"J": 2, "ndim": 4}, "ndim must be 1, 2 or 3, got 4"),
+    ],
+)
 def test_bad_parameters_raise_naming_the_argument(kwargs, match):
     with pytest.raises(ValueError, match=match):
         morlet(**kwargs)

@@ -1,19 +1,23 @@
 """The generic network against the theory's exact statements (DESIGN §1)."""
+
 import json
 
 import numpy as np
 import pytest
+from conftest import DTYPES, RTOL, energy, requires_torch, torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import frames
 import scatterx as sx
 
-from conftest import DTYPES, RTOL, energy, requires_torch, torch
+MODULUS, SUBSAMPLE_2 = sx.Modulus(), sx.Subsample(2)
 
 NONLINEARITIES = [sx.Modulus(), sx.ReLU(), sx.Tanh(), sx.Sigmoid()]
 POOLINGS = [sx.NoPooling(), sx.Subsample(2), sx.Average(2), sx.MaxPool(2)]
 
 
-def two_layer(M=sx.Modulus(), P=sx.Subsample(2), shape=(32, 32), frame=None, **kw):
+def two_layer(M=MODULUS, P=SUBSAMPLE_2, shape=(32, 32), frame=None, **kw):
     frame = frame or frames.morlet(J=2, L=4)
     return sx.Network([sx.Module(frame, M, P)] * 2, shape=shape, **kw)
 
@@ -29,17 +33,16 @@ def test_nonexpansive_for_every_nonlinearity_and_pooling(M, P, rng):
     ratio = np.sqrt(energy(diff) / np.sum((f - h) ** 2, axis=(1, 2)))
     assert ratio.max() <= 1 + 1e-12, ratio
     # and |||Φ(f)||| ≤ ‖f‖ (h = 0 in the statement above, since Φ(0) = 0)
-    assert np.all(energy(net.layers(f)) <= np.sum(f ** 2, axis=(1, 2)) * (1 + 1e-12))
+    assert np.all(energy(net.layers(f)) <= np.sum(f**2, axis=(1, 2)) * (1 + 1e-12))
 
 
 def test_nonexpansiveness_can_fail_when_not_admissible(rng):
     net = two_layer().admissible()
-    loud = sx.Network([sx.Module(m.frame.scaled(3.0), m.nonlinearity, m.pooling) for m in net.modules],
-                      shape=net.shape)
+    loud = sx.Network([sx.Module(m.frame.scaled(3.0), m.nonlinearity, m.pooling) for m in net.modules], shape=net.shape)
     with pytest.raises(sx.NotAdmissibleError, match=r"layer 0 is not admissible: max\(B, B L² R²\)"):
         loud.check()
     f = rng.standard_normal((4, 32, 32))
-    assert np.all(energy(loud.layers(f)) > np.sum(f ** 2, axis=(1, 2)))
+    assert np.all(energy(loud.layers(f)) > np.sum(f**2, axis=(1, 2)))
 
 
 @pytest.mark.parametrize("P", POOLINGS, ids=lambda p: p.name)
@@ -51,8 +54,7 @@ def test_shift_by_pooling_product_is_exact(M, P, rng):
     maps, shifted = net.layers(f), net.layers(np.roll(f, t, axis=(1, 2)))
     for n, (a, b) in enumerate(zip(maps, shifted)):
         s = np.prod([m.pooling.factor for m in net.modules[:n]])
-        np.testing.assert_allclose(b, np.roll(a, (t[0] // s, t[1] // s), axis=(-2, -1)),
-                                   atol=1e-12 * np.abs(a).max())
+        np.testing.assert_allclose(b, np.roll(a, (t[0] // s, t[1] // s), axis=(-2, -1)), atol=1e-12 * np.abs(a).max())
 
 
 def test_parseval_energy_identity_on_a_tight_bank(rng):
@@ -62,8 +64,8 @@ def test_parseval_energy_identity_on_a_tight_bank(rng):
     f = rng.standard_normal((3, 32, 24))
     feats, W = net.energy(f)
     total = sum(feats[:3]) + W[3]
-    np.testing.assert_allclose(total, np.sum(f ** 2, axis=(1, 2)), rtol=1e-12)
-    np.testing.assert_allclose(W[0], np.sum(f ** 2, axis=(1, 2)), rtol=1e-12)
+    np.testing.assert_allclose(total, np.sum(f**2, axis=(1, 2)), rtol=1e-12)
+    np.testing.assert_allclose(W[0], np.sum(f**2, axis=(1, 2)), rtol=1e-12)
     assert np.all(np.diff(np.stack(W), axis=0) <= 1e-9)  # propagated energy decreases
 
 
@@ -74,7 +76,7 @@ def test_layers_layout_and_energy_match_flat_features(rng):
     assert [m.shape for m in maps] == [(5, 1, 32, 16), (5, 8, 16, 8), (5, 64, 8, 4)]
     flat = net(f)
     assert flat.shape == (5, net.n_features) == (5, len(net.get_feature_names()))
-    np.testing.assert_allclose(np.sum(flat ** 2, axis=1), energy(maps), rtol=1e-12)
+    np.testing.assert_allclose(np.sum(flat**2, axis=1), energy(maps), rtol=1e-12)
     assert net.get_feature_names()[32 * 16] == "L1[0](0,0)"
 
 
@@ -118,9 +120,15 @@ def test_complex_input_network(rng):
 
 
 def test_round_trip_through_json_is_exact(rng):
-    net = sx.Network([sx.Module(frames.morlet(J=2, L=6), sx.Tanh(), sx.Average(2)),
-                      sx.Module(frames.morlet(J=1, L=3), sx.Sigmoid(), sx.MaxPool(2))],
-                     shape=(32, 32), prune="frequency-decreasing", feature_grid=4).admissible()
+    net = sx.Network(
+        [
+            sx.Module(frames.morlet(J=2, L=6), sx.Tanh(), sx.Average(2)),
+            sx.Module(frames.morlet(J=1, L=3), sx.Sigmoid(), sx.MaxPool(2)),
+        ],
+        shape=(32, 32),
+        prune="frequency-decreasing",
+        feature_grid=4,
+    ).admissible()
     again = sx.Network.from_dict(json.loads(json.dumps(net.to_dict())))
     assert again == net and again.to_dict() == net.to_dict()
     f = rng.standard_normal((1, 32, 32))
@@ -137,14 +145,17 @@ def test_leading_axes_are_kept(rng):
 
 
 # ---------------------------------------------------------------- bad input
-@pytest.mark.parametrize("bad, err, match", [
-    (np.full((2, 32, 32), np.nan), ValueError, "x holds NaN or Inf"),
-    (np.full((2, 32, 32), np.inf), ValueError, "x holds NaN or Inf"),
-    (np.zeros((2, 32, 31)), ValueError, r"x must have shape \(\.\.\., 32, 32\).*got \(2, 32, 31\)"),
-    (np.zeros((0, 32, 32)), ValueError, "empty batch"),
-    (np.zeros((2, 32, 32), np.float16), TypeError, "float32 or float64"),
-    ("not an array", ValueError, "x must have shape"),
-])
+@pytest.mark.parametrize(
+    "bad, err, match",
+    [
+        (np.full((2, 32, 32), np.nan), ValueError, "x holds NaN or Inf"),
+        (np.full((2, 32, 32), np.inf), ValueError, "x holds NaN or Inf"),
+        (np.zeros((2, 32, 31)), ValueError, r"x must have shape \(\.\.\., 32, 32\).*got \(2, 32, 31\)"),
+        (np.zeros((0, 32, 32)), ValueError, "empty batch"),
+        (np.zeros((2, 32, 32), np.float16), TypeError, "float32 or float64"),
+        ("not an array", ValueError, "x must have shape"),
+    ],
+)
 def test_bad_input_is_named(bad, err, match):
     with pytest.raises(err, match=match):
         two_layer()(bad)
@@ -177,10 +188,14 @@ def test_numpy_and_torch_agree(dtype, rng):
 
 @requires_torch
 def test_gradcheck_through_the_torch_path():
-    net = sx.Network([sx.Module(frames.morlet(J=1, L=2), sx.Modulus(), sx.Average(2)),
-                      sx.Module(frames.morlet(J=1, L=2), sx.Tanh(), sx.Subsample(2))], shape=(8, 8))
-    x = torch.randn(1, 8, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(0),
-                    requires_grad=True)
+    net = sx.Network(
+        [
+            sx.Module(frames.morlet(J=1, L=2), sx.Modulus(), sx.Average(2)),
+            sx.Module(frames.morlet(J=1, L=2), sx.Tanh(), sx.Subsample(2)),
+        ],
+        shape=(8, 8),
+    )
+    x = torch.randn(1, 8, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(0), requires_grad=True)
     assert torch.autograd.gradcheck(net, (x,), eps=1e-6, atol=1e-6)
 
 
@@ -214,8 +229,11 @@ def _one_item_bytes(net, x):
     from scatterx._backend import Backend
 
     plans = net._plans_for(True) if isinstance(net, sx.Network) else net._plans
-    grid = tuple(x.shape[1:]) if isinstance(net, sx.Network) else \
-        ((net._M_padded, net._N_padded) if net.ndim == 2 else (net.pad_left + net.shape[0] + net.pad_right,))
+    grid = (
+        tuple(x.shape[1:])
+        if isinstance(net, sx.Network)
+        else ((net._M_padded, net._N_padded) if net.ndim == 2 else (net.pad_left + net.shape[0] + net.pad_right,))
+    )
     itemsize = 16 if x.dtype == np.float64 else 8
     return _core.item_bytes(plans, grid, net.ndim, Backend(x), itemsize)
 
@@ -224,8 +242,10 @@ def _one_item_bytes(net, x):
 @pytest.mark.parametrize("kind", ["network", "scattering2d", "scattering1d"])
 def test_max_memory_changes_only_rounding(kind, dtype, rng):
     if kind == "network":
-        make, x = (lambda mm: two_layer(sx.Tanh(), sx.Average(2), prune="frequency-decreasing",
-                                        max_memory=mm)), rng.standard_normal((9, 32, 32))
+        make, x = (
+            (lambda mm: two_layer(sx.Tanh(), sx.Average(2), prune="frequency-decreasing", max_memory=mm)),
+            rng.standard_normal((9, 32, 32)),
+        )
     elif kind == "scattering2d":
         make, x = (lambda mm: sx.Scattering2D(2, (28, 28), L=4, max_memory=mm)), rng.standard_normal((9, 28, 28))
     else:
@@ -236,8 +256,9 @@ def test_max_memory_changes_only_rounding(kind, dtype, rng):
     for items in (1, 2, 4):  # chunks of 1, 2 or 4 items (one thread at a time when a single one fits)
         # BLAS may round a batched product of another row count differently
         # (seen: 1.7e-16 absolute in float64): 4 eps of the largest output.
-        np.testing.assert_allclose(make(items * one)(x), whole, rtol=0,
-                                   atol=4 * np.finfo(dtype).eps * np.abs(whole).max())
+        np.testing.assert_allclose(
+            make(items * one)(x), whole, rtol=0, atol=4 * np.finfo(dtype).eps * np.abs(whole).max()
+        )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -278,12 +299,14 @@ def test_max_memory_is_checked(rng):
             sx.Scattering2D(2, (28, 28), max_memory=bad)
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), t0=st.integers(-4, 4), t1=st.integers(-4, 4),
-       M=st.sampled_from(NONLINEARITIES), P=st.sampled_from(POOLINGS[1:]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    t0=st.integers(-4, 4),
+    t1=st.integers(-4, 4),
+    M=st.sampled_from(NONLINEARITIES),
+    P=st.sampled_from(POOLINGS[1:]),
+)
 def test_shift_covariance_and_nonexpansiveness_hold_for_any_draw(seed, t0, t1, M, P):
     net = two_layer(M, P, shape=(16, 16)).admissible()
     r = np.random.default_rng(seed)

@@ -1,13 +1,13 @@
 """Each operator's Lipschitz constant, checked numerically: the worst ratio
 ‖M f − M h‖ / ‖f − h‖ over random pairs never exceeds the stated constant,
 and a constructed pair attains it (up to the stated tolerance)."""
+
 import numpy as np
 import pytest
+from conftest import requires_torch, torch
 
 import scatterx as sx
 from scatterx.operators import Pooling, nonlinearity_from_dict, pooling_from_dict
-
-from conftest import requires_torch, torch
 
 NONLINEARITIES = [sx.Modulus(), sx.ReLU(), sx.Tanh(), sx.Sigmoid()]
 POOLINGS = [sx.Subsample, sx.Average, sx.MaxPool]
@@ -48,8 +48,11 @@ def test_nonlinearity_constant_is_attained(M):
 def test_pooling_never_exceeds_its_lipschitz_constant(P, ndim, rng):
     pool = P(2, ndim=ndim)
     shape = (3,) + (8,) * ndim
-    worst = max(_norm(pool(f, ndim) - pool(h, ndim)) / _norm(f - h)
-                for cplx in (False, True) for f, h in _random_pairs(rng, shape, cplx))
+    worst = max(
+        _norm(pool(f, ndim) - pool(h, ndim)) / _norm(f - h)
+        for cplx in (False, True)
+        for f, h in _random_pairs(rng, shape, cplx)
+    )
     assert worst <= pool.lipschitz * (1 + 1e-12)
     assert pool(np.zeros(shape), ndim).shape == (3,) + (4,) * ndim
 
@@ -68,7 +71,7 @@ def test_pooling_constants_are_attained(ndim):
 
 def test_average_constant_needs_the_dimension():
     with pytest.raises(ValueError, match="depends on the dimension"):
-        sx.Average(2).lipschitz
+        _ = sx.Average(2).lipschitz
     assert sx.Average(1).lipschitz == 1.0
     assert sx.MaxPool(3).lipschitz == 1.0 and sx.Subsample(3).lipschitz == 1.0
 
@@ -101,8 +104,7 @@ def test_round_trip_by_name():
 
 
 @requires_torch
-@pytest.mark.parametrize("op", NONLINEARITIES + [sx.Average(2), sx.MaxPool(2), sx.Subsample(2)],
-                         ids=lambda o: o.name)
+@pytest.mark.parametrize("op", NONLINEARITIES + [sx.Average(2), sx.MaxPool(2), sx.Subsample(2)], ids=lambda o: o.name)
 def test_numpy_and_torch_agree(op, rng):
     z = rng.standard_normal((2, 8, 8)) + 1j * rng.standard_normal((2, 8, 8))
     call = (lambda a: op(a, 2)) if isinstance(op, Pooling) else op

@@ -1,4 +1,5 @@
 """Figures are real PNG files for 1-D and 2-D banks."""
+
 import pytest
 
 import frames

@@ -1,4 +1,5 @@
 """The README's examples run as printed (each block in one shared namespace)."""
+
 import re
 from pathlib import Path
 

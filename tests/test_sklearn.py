@@ -1,4 +1,5 @@
 """ScatteringTransformer follows scikit-learn's estimator contract."""
+
 import pickle
 
 import numpy as np
@@ -31,8 +32,7 @@ def digits():
 
 def test_transform_is_the_network_on_the_grid_and_names_every_feature(digits):
     X, _ = digits
-    net = sx.Network([sx.Module(frames.morlet(J=1, L=4), sx.Modulus(), sx.Subsample(2))] * 2,
-                     shape=(8, 8)).admissible()
+    net = sx.Network([sx.Module(frames.morlet(J=1, L=4), sx.Modulus(), sx.Subsample(2))] * 2, shape=(8, 8)).admissible()
     t = ScatteringTransformer(network=net).fit(X)
     assert t.network is net and t.network_ == net and t.n_features_in_ == 64
     np.testing.assert_array_equal(t.transform(X[:5]), net(X[:5].reshape(5, 8, 8)))
@@ -74,8 +74,9 @@ def test_pickles_after_use(digits):
 
 def test_grid_search_over_the_frame_family_in_a_pipeline(digits):
     X, y = digits
-    pipe = make_pipeline(ScatteringTransformer(shape=(8, 8), depth=1), StandardScaler(),
-                         LogisticRegression(C=0.1, max_iter=500))
+    pipe = make_pipeline(
+        ScatteringTransformer(shape=(8, 8), depth=1), StandardScaler(), LogisticRegression(C=0.1, max_iter=500)
+    )
     grid = {"scatteringtransformer__frame": [frames.morlet(J=1, L=4), frames.morlet(J=2, L=4)]}
     search = GridSearchCV(pipe, grid, cv=2).fit(X, y)
     assert len(search.cv_results_["params"]) == 2

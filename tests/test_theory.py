@@ -1,22 +1,24 @@
 """scatterx.theory: the statements of DESIGN §1 hold on every family, non-linearity, pooling and depth."""
+
 import functools
 import json
 import math
 
 import numpy as np
 import pytest
+from conftest import requires_torch, torch
 
 import frames
 import scatterx as sx
 from scatterx import theory as th
 from scatterx.verify import family_frame
 
-from conftest import requires_torch, torch
+MODULUS, SUBSAMPLE_2 = sx.Modulus(), sx.Subsample(2)
 
 NONLINEARITIES = [sx.Modulus(), sx.ReLU(), sx.Tanh(), sx.Sigmoid()]
 POOLINGS = [sx.Subsample(2), sx.Average(2), sx.MaxPool(2)]
-GRIDS = {1: [(64,), (128,)], 2: [(16, 16), (32, 32), (64, 64)]}   # small first; deep networks need more
-BUDGET = 1 << 19   # complex elements of the largest (paths × filters × grid) product: keeps the grid fast
+GRIDS = {1: [(64,), (128,)], 2: [(16, 16), (32, 32), (64, 64)]}  # small first; deep networks need more
+BUDGET = 1 << 19  # complex elements of the largest (paths × filters × grid) product: keeps the grid fast
 
 
 def candidate_frames(family, ndim):
@@ -44,17 +46,19 @@ def small_network(family, ndim, M, P, depth, **kw):
 def network_or_skip(family, ndim, M, P, depth):
     net = small_network(family, ndim, M, P, depth)
     if net is None:
-        pytest.skip(f"family {family!r} has no {ndim}-D frame for a depth-{depth} network on {GRIDS[ndim]} "
-                    f"within {BUDGET} elements")
+        pytest.skip(
+            f"family {family!r} has no {ndim}-D frame for a depth-{depth} network on {GRIDS[ndim]} "
+            f"within {BUDGET} elements"
+        )
     return net
 
 
-def morlet_net(M=sx.Modulus(), P=sx.Subsample(2), depth=2, shape=(16, 16), J=2, L=4):
+def morlet_net(M=MODULUS, P=SUBSAMPLE_2, depth=2, shape=(16, 16), J=2, L=4):
     frame = frames.morlet(J=J, L=L) if len(shape) == 2 else frames.morlet(J=J, Q=1)
     return sx.Network([sx.Module(frame, M, P)] * depth, shape=shape).admissible()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def inputs_for(shape):
     x = th.default_inputs(shape)[0]
     x.setflags(write=False)
@@ -73,7 +77,7 @@ def lattice_shifts(net):
 @pytest.mark.parametrize("family", sorted(frames.FAMILIES))
 def test_statements_hold_for_every_family_nonlinearity_pooling_and_depth(family, ndim, M, P, depth):
     net = network_or_skip(family, ndim, M, P, depth)
-    x = inputs_for(net.shape)[2:]   # the natural image (the synthetic signals come from the functions)
+    x = inputs_for(net.shape)[2:]  # the natural image (the synthetic signals come from the functions)
     assert th.admissibility(net).admissible
     ne = th.nonexpansiveness(net, x, n_random=1, adversarial_steps=0)
     assert ne.holds, ne.ratios
@@ -121,7 +125,7 @@ def test_shift_by_pooling_product_is_exact(rng):
     x = rng.standard_normal((2, 16, 16))
     tr = th.translation_invariance(net, x, [(4, 0), (8, -4), (1, 0)])
     lattice = np.isfinite(tr.covariance_error)
-    assert lattice[:, :2].all() and not lattice[1:, 2].any()   # (1, 0) is on layer 0's lattice only
+    assert lattice[:, :2].all() and not lattice[1:, 2].any()  # (1, 0) is on layer 0's lattice only
     assert np.nanmax(tr.covariance_error) <= 1e-13
     assert tr.applies[0].all()
 
@@ -133,7 +137,7 @@ def test_invariance_bound_units_are_attained_by_the_extremal_frequency():
     K, K_input, P = th.lowpass_K(net)
     np.testing.assert_allclose(K_input, 2 * np.pi * K / P)
     nu = th._frequencies(net.shape)
-    weight = np.abs(net.bank(0).lowpass) * np.sqrt(np.sum(nu ** 2, axis=0))
+    weight = np.abs(net.bank(0).lowpass) * np.sqrt(np.sum(nu**2, axis=0))
     star = nu[(slice(None),) + np.unravel_index(weight.argmax(), weight.shape)]
     x = np.cos(2 * np.pi * np.tensordot(star, np.indices(net.shape), axes=1))[None]
     t = 0.01 * star / np.linalg.norm(star)
@@ -166,10 +170,14 @@ def test_numpy_and_torch_inputs_give_the_same_numbers():
     net = morlet_net()
     x = th.default_inputs(net.shape)[0]
     xt = torch.tensor(x)
-    pairs = [(th.translation_invariance(net, x).measured, th.translation_invariance(net, xt).measured),
-             (th.energy_propagation(net, x).feature, th.energy_propagation(net, xt).feature),
-             (th.deformation_sensitivity(net, x, n_signals=0, tau_fractions=(1.0,)).feature_change,
-              th.deformation_sensitivity(net, xt, n_signals=0, tau_fractions=(1.0,)).feature_change)]
+    pairs = [
+        (th.translation_invariance(net, x).measured, th.translation_invariance(net, xt).measured),
+        (th.energy_propagation(net, x).feature, th.energy_propagation(net, xt).feature),
+        (
+            th.deformation_sensitivity(net, x, n_signals=0, tau_fractions=(1.0,)).feature_change,
+            th.deformation_sensitivity(net, xt, n_signals=0, tau_fractions=(1.0,)).feature_change,
+        ),
+    ]
     for a, b in pairs:
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
     ne = th.nonexpansiveness(net, xt.float(), n_random=1, adversarial_steps=0)
@@ -179,8 +187,9 @@ def test_numpy_and_torch_inputs_give_the_same_numbers():
 def test_band_limited_interpolation_of_a_constant_displacement_is_the_fourier_shift():
     x = th.bandlimited((32, 24), 0.2, 2, seed=3)
     t = np.array([0.3, -1.7])
-    D = th.Deformation(np.broadcast_to(t[:, None, None], (2, 32, 24)).copy(), np.zeros((32, 24)),
-                       float(np.linalg.norm(t)), 0.0, 0.0)
+    D = th.Deformation(
+        np.broadcast_to(t[:, None, None], (2, 32, 24)).copy(), np.zeros((32, 24)), float(np.linalg.norm(t)), 0.0, 0.0
+    )
     np.testing.assert_allclose(th.deform(x, D), th.shift(x, t), atol=1e-12)
     np.testing.assert_allclose(th.shift(x, (2, -3)), np.roll(x, (2, -3), axis=(1, 2)))
 
@@ -190,7 +199,7 @@ def test_deformations_respect_the_jacobian_condition_of_theorem_2():
     tmax = th.max_tau_sup(shape)
     D = th.smooth_deformation(shape, tmax, 0.05)
     assert D.jacobian_sup == pytest.approx(1 / 4)
-    assert D.tau_sup == pytest.approx(np.sqrt(np.sum(D.tau ** 2, axis=0)).max())
+    assert D.tau_sup == pytest.approx(np.sqrt(np.sum(D.tau**2, axis=0)).max())
     assert np.abs(D.omega).max() == pytest.approx(0.05)
     # the grid sup of ‖Dτ‖₂ (finite differences of the band-limited field) is below the rigorous bound
     grads = np.stack([np.stack(np.gradient(D.tau[i], axis=(0, 1))) for i in range(2)])
@@ -210,11 +219,12 @@ def test_deformation_constant_is_measured_and_decoupling_holds():
 
 
 def test_cartoon_change_decays_at_least_like_the_square_root_of_tau():
-    net = sx.Network([sx.Module(frames.morlet(J=2, L=8), sx.Modulus(), sx.Subsample(2))] * 2,
-                     shape=(64, 64)).admissible()
+    net = sx.Network(
+        [sx.Module(frames.morlet(J=2, L=8), sx.Modulus(), sx.Subsample(2))] * 2, shape=(64, 64)
+    ).admissible()
     ca = th.cartoon_sensitivity(net, n_signals=1, points=5)
     assert ca.holds and ca.exponent >= 0.5 and ca.decoupling_holds
-    assert ca.signal_exponent == pytest.approx(0.5, abs=0.15)   # the sampled indicator's own √τ rate
+    assert ca.signal_exponent == pytest.approx(0.5, abs=0.15)  # the sampled indicator's own √τ rate
 
 
 def test_energy_decay_repeats_the_last_module_and_decays():
@@ -222,10 +232,10 @@ def test_energy_decay_repeats_the_last_module_and_decays():
     deep = th.deepen(net, 2)
     assert deep.depth == 2 and deep.modules[1] == net.modules[0] and deep.modules[0] == net.modules[0]
     x = th.default_inputs(net.shape)[0]
-    for a, b in zip(net.layers(x), deep.layers(x)):   # Φ^0 … Φ^N unchanged
+    for a, b in zip(net.layers(x), deep.layers(x)):  # Φ^0 … Φ^N unchanged
         np.testing.assert_allclose(a, b, atol=1e-14)
     ed = th.energy_decay(net, x, eps=0.05)
-    assert ed.depth == 3 and set(ed.kinds) == {"smooth", "rough", "inputs"}   # 16 → 8 → 4 → 2: J=1 fits 2×2
+    assert ed.depth == 3 and set(ed.kinds) == {"smooth", "rough", "inputs"}  # 16 → 8 → 4 → 2: J=1 fits 2×2
     for k in ed.kinds:
         W = np.asarray(ed.propagated[k])
         assert W[0] == pytest.approx(1) and np.all(np.diff(W) < 0) and 0 < ed.rate[k] < 1
@@ -241,9 +251,15 @@ def test_energy_decay_stays_within_the_path_budget():
 
 def test_results_are_json_safe():
     net = morlet_net(sx.Tanh(), sx.Average(2), shape=(64,))
-    for r in (th.admissibility(net), th.translation_invariance(net), th.energy_propagation(net),
-              th.deformation_sensitivity(net, n_signals=1, tau_fractions=(1.0,)), th.cartoon_sensitivity(net, points=3),
-              th.energy_decay(net, n_signals=1), th.nonexpansiveness(net, n_random=1, adversarial_steps=1)):
+    for r in (
+        th.admissibility(net),
+        th.translation_invariance(net),
+        th.energy_propagation(net),
+        th.deformation_sensitivity(net, n_signals=1, tau_fractions=(1.0,)),
+        th.cartoon_sensitivity(net, points=3),
+        th.energy_decay(net, n_signals=1),
+        th.nonexpansiveness(net, n_random=1, adversarial_steps=1),
+    ):
         d = r.to_dict()
         assert json.loads(json.dumps(d, allow_nan=False)) == d
 
@@ -252,7 +268,7 @@ def test_default_inputs_are_deterministic_unit_rms_signals():
     for shape in [(64,), (32, 48)]:
         x, names = th.default_inputs(shape)
         assert x.shape == (3,) + shape and names[:2] == ["smooth", "cartoon"]
-        np.testing.assert_allclose(np.mean(x ** 2, axis=tuple(range(1, x.ndim))), 1)
+        np.testing.assert_allclose(np.mean(x**2, axis=tuple(range(1, x.ndim))), 1)
         np.testing.assert_array_equal(x, th.default_inputs(shape)[0])
     spectrum = np.abs(np.fft.fft2(th.bandlimited((32, 32), 0.1, 1)[0]))
     nu = np.sqrt(np.sum(th._frequencies((32, 32)) ** 2, axis=0))

@@ -1,4 +1,5 @@
 """ScatteringModule: the network as an nn.Module, its filters as buffers or learned parameters."""
+
 import copy
 import io
 import pickle
@@ -16,8 +17,9 @@ cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device"
 
 
 def two_layer(shape=(16, 16), J=2, **kw):
-    return sx.Network([sx.Module(frames.morlet(J=J, L=4), sx.Modulus(), sx.Subsample(2))] * 2, shape=shape,
-                      **kw).admissible()
+    return sx.Network(
+        [sx.Module(frames.morlet(J=J, L=4), sx.Modulus(), sx.Subsample(2))] * 2, shape=shape, **kw
+    ).admissible()
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +129,13 @@ def test_gradcheck_with_respect_to_learned_filters():
 
 def test_learned_filters_start_at_the_network(net, x):
     m = ScatteringModule(net, learnable=True)
-    assert sorted(n for n, _ in m.named_parameters()) == ["filters_0", "filters_1", "lowpass_0", "lowpass_1",
-                                                           "lowpass_2"]
+    assert sorted(n for n, _ in m.named_parameters()) == [
+        "filters_0",
+        "filters_1",
+        "lowpass_0",
+        "lowpass_1",
+        "lowpass_2",
+    ]
     np.testing.assert_allclose(m(x).detach().numpy(), net(x).numpy(), rtol=1e-12, atol=1e-14)
     values = m.admissibility()
     np.testing.assert_allclose(values, [b.value for b in net.bounds()], rtol=1e-9)
@@ -204,8 +211,9 @@ def test_learned_filters_stay_admissible_after_every_step():
 def test_gradcheck_through_the_1d_alias_sums():
     # 1-D sub-sampling takes the broadcast-product-and-alias-sum path of the core
     # (scatterx._core._alias_matmul): gradients to the input and to learned filters.
-    one_d = sx.Network([sx.Module(frames.morlet(J=2, Q=1), sx.Modulus(), sx.Subsample(2))] * 2,
-                       shape=(16,)).admissible()
+    one_d = sx.Network(
+        [sx.Module(frames.morlet(J=2, Q=1), sx.Modulus(), sx.Subsample(2))] * 2, shape=(16,)
+    ).admissible()
     m = ScatteringModule(one_d, learnable=True)
     f = torch.rand(2, 16, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda a: m(a), (f,), fast_mode=True)

@@ -1,4 +1,5 @@
 """scatterx verify: the report's files exist, parse, and hold exactly the numbers of scatterx.theory."""
+
 import argparse
 import base64
 import json
@@ -14,13 +15,23 @@ from scatterx.verify import VerifyOptions, register_cli, run_verify
 
 pytest.importorskip("matplotlib")
 
-SECTIONS = ["admissibility", "nonexpansive", "nonexpansive_not_admissible", "translation", "deformation",
-            "cartoon", "energy", "parseval_identity", "energy_decay"]
+SECTIONS = [
+    "admissibility",
+    "nonexpansive",
+    "nonexpansive_not_admissible",
+    "translation",
+    "deformation",
+    "cartoon",
+    "energy",
+    "parseval_identity",
+    "energy_decay",
+]
 
 
 def small_net():
-    return sx.Network([sx.Module(frames.morlet(J=2, L=4), sx.Modulus(), sx.Subsample(2))] * 2,
-                      shape=(16, 16)).admissible()
+    return sx.Network(
+        [sx.Module(frames.morlet(J=2, L=4), sx.Modulus(), sx.Subsample(2))] * 2, shape=(16, 16)
+    ).admissible()
 
 
 def json_round(d):
@@ -48,7 +59,7 @@ def test_report_files_exist_and_parse(report):
     page = (out / "report.html").read_text()
     embedded = re.findall(r"src='data:image/png;base64,([^']+)'", page)
     assert len(embedded) == 5 and all(base64.b64decode(e)[:4] == b"\x89PNG" for e in embedded)
-    assert "src='http" not in page and 'src="http' not in page   # self-contained
+    assert "src='http" not in page and 'src="http' not in page  # self-contained
     for v in record["verdicts"]:
         assert v["statement"].replace("|", "\\|") in md and v["holds"] in (True, False, None)
 
@@ -59,20 +70,26 @@ def test_report_numbers_equal_the_function_results(report):
     s = opt.seed
     expect = {
         "admissibility": th.admissibility(net),
-        "nonexpansive": th.nonexpansiveness(net, x, n_random=opt.n_random, adversarial_steps=opt.adversarial_steps,
-                                            seed=s),
+        "nonexpansive": th.nonexpansiveness(
+            net, x, n_random=opt.n_random, adversarial_steps=opt.adversarial_steps, seed=s
+        ),
         "translation": th.translation_invariance(net, x, opt.shifts, seed=s),
-        "deformation": th.deformation_sensitivity(net, x, R=opt.R, n_signals=opt.n_signals,
-                                                  tau_fractions=opt.tau_fractions, omega_sups=opt.omega_sups, seed=s),
-        "cartoon": th.cartoon_sensitivity(net, n_signals=opt.cartoon_signals, points=opt.cartoon_points, seed=s, like=x),
+        "deformation": th.deformation_sensitivity(
+            net, x, R=opt.R, n_signals=opt.n_signals, tau_fractions=opt.tau_fractions, omega_sups=opt.omega_sups, seed=s
+        ),
+        "cartoon": th.cartoon_sensitivity(
+            net, n_signals=opt.cartoon_signals, points=opt.cartoon_points, seed=s, like=x
+        ),
         "energy": th.energy_propagation(net, x),
-        "energy_decay": th.energy_decay(net, x, depth=opt.decay_depth, eps=opt.eps, n_signals=opt.decay_signals,
-                                        seed=s),
+        "energy_decay": th.energy_decay(
+            net, x, depth=opt.decay_depth, eps=opt.eps, n_signals=opt.decay_signals, seed=s
+        ),
     }
     for name, result in expect.items():
         assert r[name] == json_round(result.to_dict()), name
-    loud = th.nonexpansiveness(th.scaled(net, opt.loud_scale), x, n_random=opt.n_random,
-                               adversarial_steps=opt.loud_adversarial_steps, seed=s)
+    loud = th.nonexpansiveness(
+        th.scaled(net, opt.loud_scale), x, n_random=opt.n_random, adversarial_steps=opt.loud_adversarial_steps, seed=s
+    )
     assert r["nonexpansive_not_admissible"]["ratios"] == json_round(loud.ratios)
     twin = th.energy_propagation(th.parseval_twin(net), x)
     assert r["parseval_identity"]["residual"] == json_round(twin.to_dict())["residual"]
@@ -81,8 +98,15 @@ def test_report_numbers_equal_the_function_results(report):
 def test_verdicts_of_an_admissible_network_hold(report):
     _, _, _, r = report
     verdicts = {v["statement"].split(":")[0]: v for v in r["verdicts"]}
-    for key in ("Admissibility", "Non-expansiveness", "Translation covariance", "Translation invariance (Thm 1)",
-                "Deformation (Thm 2) decoupling", "Energy", "Energy identity (Parseval frames, modulus, no pooling)"):
+    for key in (
+        "Admissibility",
+        "Non-expansiveness",
+        "Translation covariance",
+        "Translation invariance (Thm 1)",
+        "Deformation (Thm 2) decoupling",
+        "Energy",
+        "Energy identity (Parseval frames, modulus, no pooling)",
+    ):
         assert verdicts[key]["holds"] is True and verdicts[key]["margin"] >= 0, verdicts[key]
     assert verdicts["The check can fail"]["holds"] and r["nonexpansive_not_admissible"]["worst"] > 1
     assert max(r["parseval_identity"]["residual"]) <= 1e-10
@@ -107,7 +131,7 @@ def test_cli_verify_with_an_inputs_file(tmp_path, capsys, monkeypatch):
     assert "[   holds] Non-expansiveness" in printed and "report.md" in printed
     record = json.loads((tmp_path / "out" / "results.json").read_text())
     assert record["inputs"]["count"] == 2 and record["inputs"]["source"] == "given"
-    assert record["energy"]["norm2"] == pytest.approx(np.sum(x ** 2, axis=1).tolist(), rel=1e-12)
+    assert record["energy"]["norm2"] == pytest.approx(np.sum(x**2, axis=1).tolist(), rel=1e-12)
     assert cli(["verify", str(config), "--out", str(tmp_path / "q"), "--quiet"]) == 0
     assert capsys.readouterr().out == ""
 
