@@ -5,10 +5,14 @@ Every family is a :class:`Frame`; ``frame.render(shape)`` gives a
 frame bounds).  Families: ``morlet`` (Kymatio's banks), ``pywavelet`` (any
 discrete PyWavelets wavelet as an à-trous frame), ``shearlet``, ``curvelet``,
 ``ridgelet`` (band-limited Parseval frames), ``gabor`` (Weyl–Heisenberg),
-``from_filters`` (learned or user filters).
+``from_filters`` (learned or user filters).  A family of your own is a
+:class:`Frame` subclass decorated with :func:`register`, which makes it
+round-trip through ``to_dict``/:func:`from_dict` (configs, extraction,
+pickling of scikit-learn and torch wrappers).
 """
 
-from ._frame import FAMILIES, FilterBank, Frame, frame_bounds, from_dict, littlewood_paley
+from ._checks import ParameterTypeError
+from ._frame import FAMILIES, FilterBank, Frame, frame_bounds, from_dict, littlewood_paley, reflect, register
 from .curvelet import Curvelet, curvelet
 from .from_filters import FromFilters, from_filters
 from .gabor import Gabor, gabor
@@ -22,8 +26,11 @@ __all__ = [
     "FilterBank",
     "littlewood_paley",
     "frame_bounds",
+    "reflect",
+    "register",
     "from_dict",
     "FAMILIES",
+    "ParameterTypeError",
     "morlet",
     "Morlet",
     "pywavelet",

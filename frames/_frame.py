@@ -14,13 +14,25 @@ from __future__ import annotations
 
 import abc
 import functools
-import math
-import numbers
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
-__all__ = ["Frame", "FilterBank", "littlewood_paley", "frame_bounds", "register", "from_dict", "FAMILIES"]
+from ._checks import ParameterTypeError, as_shape, check_scales, finite_float
+from ._json import jsonable
+
+__all__ = [
+    "Frame",
+    "FilterBank",
+    "littlewood_paley",
+    "frame_bounds",
+    "reflect",
+    "register",
+    "from_dict",
+    "FAMILIES",
+    "check_scales",
+]
 
 FAMILIES: dict[str, type] = {}
 # tight() divides by √LP: below this fraction of B the LP sum is rounding noise, not a frame.
@@ -33,15 +45,21 @@ def register(cls):
     return cls
 
 
-def littlewood_paley(lowpass, filters, symmetric=False):
-    """Littlewood–Paley sum ``|χ̂(ω)|² + Σ_λ |ĝ_λ(ω)|²`` on the grid.
+def littlewood_paley(lowpass, filters=None, symmetric=False):
+    """Littlewood–Paley sum ``|χ̂(ω)|² + Σ_λ |ĝ_λ(ω)|²`` on the grid (every axis of ``lowpass``).
 
-    With ``symmetric=True`` returns ``½(LP(ω) + LP(−ω))``, the sum that bounds
-    the energy of *real* inputs (their spectrum is Hermitian).
+    ``filters`` (K, *grid) may be None (the low-pass alone).  With
+    ``symmetric=True`` returns ``½(LP(ω) + LP(−ω))``, the sum that bounds the
+    energy of *real* inputs (their spectrum is Hermitian).  NumPy arrays or
+    torch tensors (the learned filters of ``scatterx.torch``), in their own
+    precision.
     """
-    lp = np.abs(lowpass) ** 2 + np.sum(np.abs(filters) ** 2, axis=0)
+    xp = array_api_compat.array_namespace(lowpass)
+    lp = xp.abs(lowpass) ** 2
+    if filters is not None:
+        lp = lp + xp.sum(xp.abs(filters) ** 2, axis=0)
     if symmetric:
-        lp = 0.5 * (lp + _reflect(lp))
+        lp = 0.5 * (lp + reflect(lp))
     return lp
 
 
@@ -55,54 +73,23 @@ def frame_bounds(lowpass, filters, symmetric=False):
     return float(lp.min()), float(lp.max())
 
 
-def _reflect(a):
-    """a(−ω) on the DFT grid: index k ↦ (−k) mod n along every axis."""
-    out = a
-    for axis in range(a.ndim):
-        out = np.roll(np.flip(out, axis=axis), 1, axis=axis)
-    return out
+def reflect(a, axes=None):
+    """a(−ω) on the DFT grid: index k ↦ (−k) mod n along ``axes`` (default: every axis).
+
+    NumPy arrays and torch tensors alike (one ``take`` per axis, on the array's device).
+    """
+    xp = array_api_compat.array_namespace(a)
+    device = array_api_compat.device(a)
+    for axis in range(a.ndim) if axes is None else axes:
+        n = a.shape[axis]
+        a = xp.take(a, xp.asarray((-np.arange(n)) % n, device=device), axis=axis)
+    return a
 
 
 def _is_hermitian(h, rtol=1e-6):
     """True when ĥ(−ω) = conj ĥ(ω), i.e. the filter is real in space."""
     scale = float(np.max(np.abs(h))) or 1.0
-    return bool(np.max(np.abs(_reflect(h) - np.conj(h))) <= rtol * scale)
-
-
-def _as_grid_shape(shape, ndim):
-    if isinstance(shape, (int, np.integer)):
-        shape = (int(shape),)
-    try:
-        shape = tuple(int(s) for s in shape)
-    except TypeError:
-        raise TypeError(f"shape must be a tuple of {ndim} positive ints, got {shape!r}") from None
-    if len(shape) != ndim:
-        raise ValueError(f"shape must have {ndim} entries for a {ndim}-D frame, got {shape!r}")
-    if any(s < 1 for s in shape):
-        raise ValueError(f"shape must be positive, got {shape!r}")
-    return shape
-
-
-def int_parameter(family, name, value, what, minimum=1):
-    """``value`` as an int ≥ ``minimum``, or ValueError naming the family, the argument and the value."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        expected = "a positive int" if minimum == 1 else f"an int >= {minimum}"
-        raise ValueError(f"{family}: {name} must be {expected} ({what}), got {value!r}")
-    return int(value)
-
-
-def check_scales(family, J, shape, margin=0):
-    """Raise ValueError unless 2^(J + margin) ≤ min(shape), naming J, the shape and the largest J allowed."""
-    n = min(shape)
-    if 2 ** (J + margin) > n:
-        largest = n.bit_length() - 1 - margin
-        allowed = (
-            f"the largest allowed J is {largest}"
-            if largest >= 1
-            else f"no J fits (min(shape) must be >= {2 ** (1 + margin)})"
-        )
-        rule = "2**J" if margin == 0 else f"2**(J+{margin})"
-        raise ValueError(f"{family}: J={J} needs {rule} <= min(shape), got shape {tuple(shape)}; {allowed}")
+    return bool(np.max(np.abs(reflect(h) - np.conj(h))) <= rtol * scale)
 
 
 def separable(factors):
@@ -194,9 +181,7 @@ class FilterBank:
 
     def scaled(self, c):
         """The bank with every response multiplied by ``c`` (bounds scale by c²)."""
-        c = float(c)
-        if not math.isfinite(c) or c <= 0:
-            raise ValueError(f"scale c must be a positive finite number, got {c}")
+        c = finite_float(c, "scale c", positive=True)
         return FilterBank(self.lowpass * c, self.filters * c, self.meta, frame=self.frame, dtype=self.dtype)
 
     def tight(self, symmetric=False):
@@ -237,17 +222,16 @@ class Frame(abc.ABC):
     ndim: int = 0
 
     def __init__(self, *, scale=1.0, tight=False, **params):
-        scale = float(scale)
-        if not math.isfinite(scale) or scale <= 0:
-            raise ValueError(f"scale must be a positive finite number, got {scale}")
-        self.scale = scale
+        self.scale = finite_float(scale, "scale", positive=True, context=self.family)
+        if not isinstance(tight, (bool, np.bool_)):
+            raise ParameterTypeError(f"{self.family}: tight must be True or False, got {tight!r}")
         self.tight = bool(tight)
         self.params = params
 
     # -- identity -----------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe description; ``frames.from_dict`` rebuilds the frame."""
-        return {"family": self.family, **_jsonable(self.params), "scale": self.scale, "tight": self.tight}
+        return {"family": self.family, **jsonable(self.params), "scale": self.scale, "tight": self.tight}
 
     def _key(self):
         return (type(self).__qualname__, repr(sorted(self.to_dict().items())))
@@ -272,7 +256,7 @@ class Frame(abc.ABC):
     # -- rendering ----------------------------------------------------------
     def render(self, shape, dtype=np.float64) -> FilterBank:
         """Render the bank on the DFT grid ``shape`` (cached by frame, shape, dtype)."""
-        shape = _as_grid_shape(shape, self.ndim)
+        shape = as_shape(shape, self.ndim)
         return _render_cached(self, shape, _check_dtype(dtype).name)
 
     @abc.abstractmethod
@@ -281,7 +265,7 @@ class Frame(abc.ABC):
 
     def check_shape(self, shape):
         """Raise ValueError when the grid is too small for this frame; subclasses refine."""
-        return _as_grid_shape(shape, self.ndim)
+        return as_shape(shape, self.ndim)
 
 
 @functools.lru_cache(maxsize=256)
@@ -294,17 +278,6 @@ def _render_cached(frame, shape, dtype):
     if frame.scale != 1.0:
         bank = bank.scaled(frame.scale)
     return bank if dtype == "float64" else bank.astype(dtype)
-
-
-def _jsonable(params):
-    out = {}
-    for k, v in params.items():
-        if isinstance(v, tuple):
-            v = list(v)
-        if isinstance(v, np.generic):
-            v = v.item()
-        out[k] = v
-    return out
 
 
 def from_dict(d):

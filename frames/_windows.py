@@ -18,9 +18,6 @@ import math
 
 import numpy as np
 
-from ._frame import check_scales as _check_scales
-from ._frame import int_parameter as positive_int
-
 __all__ = [
     "ORDER",
     "RADIAL_EDGE",
@@ -34,12 +31,16 @@ __all__ = [
     "orientation",
     "fold_angle",
     "fold_nyquist",
-    "check_scales",
-    "positive_int",
+    "MEYER_MARGIN",
 ]
 
 ORDER = 3  # ν is C^3: ν(x) = 35x⁴ − 84x⁵ + 70x⁶ − 20x⁷ on [0, 1]
 RADIAL_EDGE = 1.0 / 3  # c: the low-pass of level J is flat up to |ξ| = c·2^−J (Meyer's 1/3)
+# The grid rule of the Meyer radial windows, 2^(J + 1) ≤ min(shape): the coarsest
+# band-pass window lives on 2^−J/3 ≤ |ξ| ≤ 2^−J·4/3 cycles/sample, so with
+# 2^(J+1) ≤ n it reaches from below the first ring of grid frequencies (|k| = 1)
+# to beyond the second (|k| = 2), and the low-pass keeps the four neighbours of 0.
+MEYER_MARGIN = 1
 
 
 def meyer_nu(x, order=ORDER):
@@ -171,14 +172,3 @@ def fold_nyquist(a):
         index[axis] = n // 2
         a[tuple(index)] = folded
     return a
-
-
-def check_scales(family, J, shape):
-    """The grid rule of the Meyer radial windows: 2^(J+1) ≤ min(shape).
-
-    The coarsest band-pass window lives on 2^−J/3 ≤ |ξ| ≤ 2^−J·4/3
-    cycles/sample; with 2^(J+1) ≤ n it reaches from below the first ring of
-    grid frequencies (|k| = 1) to beyond the second (|k| = 2), and the
-    low-pass keeps at least the four neighbours of ξ = 0.
-    """
-    _check_scales(family, J, shape, margin=1)

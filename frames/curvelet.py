@@ -7,16 +7,16 @@ import numbers
 
 import numpy as np
 
-from ._frame import Frame, _as_grid_shape, register
+from ._checks import as_shape, check_scales, positive_int
+from ._frame import Frame, register
 from ._windows import (
+    MEYER_MARGIN,
     RADIAL_EDGE,
-    check_scales,
     fold_angle,
     fold_nyquist,
     frequency_grid,
     orientation,
     partition,
-    positive_int,
     radial_partition,
 )
 
@@ -128,12 +128,12 @@ class Curvelet(Frame):
     ndim = 2
 
     def __init__(self, J=3, *, angles=8, scale=1.0, tight=False):
-        J = positive_int("curvelet", "J", J, "number of scales")
+        J = positive_int(J, "J", what="number of scales", context="curvelet")
         super().__init__(scale=scale, tight=tight, J=J, angles=check_angles("curvelet", angles))
 
     def check_shape(self, shape):
-        shape = _as_grid_shape(shape, 2)
-        check_scales("curvelet", self.params["J"], shape)
+        shape = as_shape(shape, 2)
+        check_scales("curvelet", self.params["J"], shape, margin=MEYER_MARGIN)
         return shape
 
     def _render(self, shape):

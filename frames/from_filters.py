@@ -7,7 +7,9 @@ import math
 
 import numpy as np
 
-from ._frame import TIGHT_MIN_A, Frame, _as_grid_shape, frame_bounds, register
+from ._checks import as_shape
+from ._frame import TIGHT_MIN_A, Frame, frame_bounds, register
+from ._json import jsonable
 
 __all__ = ["FromFilters", "from_filters"]
 
@@ -34,13 +36,6 @@ def _as_array(name, a):
     if not np.all(np.isfinite(a)):
         raise ValueError(f"from_filters: {name} holds NaN or Inf values")
     return a
-
-
-def _jsonable(a):
-    """Nested lists (real) or {'real', 'imag'} nested lists (complex): exact through JSON."""
-    if np.iscomplexobj(a):
-        return {"real": a.real.tolist(), "imag": a.imag.tolist()}
-    return a.tolist()
 
 
 def _fold(h, starts, shape):
@@ -168,7 +163,7 @@ class FromFilters(Frame):
                 f"from_filters: frequency responses must share one grid; lowpass has shape "
                 f"{chi.shape}, filters {g.shape} (expected (K, *{chi.shape}))"
             )
-        super().__init__(scale=scale, tight=tight, lowpass=_jsonable(chi), filters=_jsonable(g), domain=domain)
+        super().__init__(scale=scale, tight=tight, lowpass=jsonable(chi), filters=jsonable(g), domain=domain)
         self.ndim = chi.ndim
         self._arrays = (chi, g)
 
@@ -190,7 +185,7 @@ class FromFilters(Frame):
         )
 
     def check_shape(self, shape):
-        shape = _as_grid_shape(shape, self.ndim)
+        shape = as_shape(shape, self.ndim)
         if self.params["domain"] == "space":
             for what, a in (("lowpass", self._arrays[0].shape), ("filters", self._arrays[1].shape[1:])):
                 if any(n > N for n, N in zip(a, shape)):

@@ -13,7 +13,9 @@ import numbers
 
 import numpy as np
 
-from ._frame import Frame, _as_grid_shape, int_parameter, register, separable
+from ._checks import as_shape, positive_int
+from ._frame import Frame, register, separable
+from ._windows import fall
 
 __all__ = ["Gabor", "gabor", "meyer_window", "gaussian_window"]
 
@@ -28,11 +30,6 @@ NU_REF = 3.0 / 8.0
 GAUSS_REACH = 9.1
 
 
-def _meyer_step(x):
-    """Meyer's auxiliary function x⁴(35 − 84x + 70x² − 20x³) on [0, 1]: C³, and s(x) + s(1 − x) = 1."""
-    return x**4 * (35.0 - 84.0 * x + 70.0 * x * x - 20.0 * x**3)
-
-
 def meyer_window(u, overlap=DEFAULT_OVERLAP):
     """Meyer-type bump in units of the lattice spacing: Σ_m w(u − m)² = 1 for every real u.
 
@@ -41,8 +38,7 @@ def meyer_window(u, overlap=DEFAULT_OVERLAP):
     """
     a = np.abs(np.asarray(u, dtype=np.float64))
     x = np.clip((a - 0.5 * (1.0 - overlap)) / overlap, 0.0, 1.0)
-    # x = 1 exactly on and beyond the edge: write 0 there, not cos(π/2) ≈ 6e-17, so ĝ(0) = 0 is exact.
-    return np.where(x >= 1.0, 0.0, np.cos(0.5 * np.pi * _meyer_step(x)))
+    return fall(x)  # exactly 0 on and beyond the edge, so ĝ(0) = 0 is exact
 
 
 def gaussian_window(u, sigma=DEFAULT_SIGMA):
@@ -216,7 +212,7 @@ class Gabor(Frame):
         tight=False,
     ):
         n_freqs = tuple(
-            int_parameter("gabor", "n_freqs", n, "lattice points per axis", minimum=2)
+            positive_int(n, "n_freqs", what="lattice points per axis", context="gabor", minimum=2)
             for n in _as_n_freqs(n_freqs, ndim)
         )
         if window not in WINDOWS:
@@ -250,7 +246,7 @@ class Gabor(Frame):
         self.ndim = len(n_freqs)
 
     def check_shape(self, shape):
-        shape = _as_grid_shape(shape, self.ndim)
+        shape = as_shape(shape, self.ndim)
         n_freqs = self.params["n_freqs"]
         if any(N < n for N, n in zip(shape, n_freqs)):
             allowed = tuple(shape) if self.ndim > 1 else shape[0]

@@ -21,7 +21,8 @@ import math
 
 import numpy as np
 
-from ._frame import Frame, _as_grid_shape, check_scales, int_parameter, register
+from ._checks import as_shape, check_scales, positive_int
+from ._frame import Frame, register
 
 __all__ = [
     "Morlet",
@@ -432,7 +433,7 @@ class Morlet(Frame):
     family = "morlet"
 
     def __init__(self, J=3, *, L=None, Q=None, T=None, ndim=None, scale=1.0, tight=False):
-        J = int_parameter("morlet", "J", J, "number of scales")
+        J = positive_int(J, "J", what="number of scales", context="morlet")
         if ndim is None:
             ndim = 2 if L is not None or (Q is None and T is None) else 1
         if isinstance(ndim, bool) or ndim not in (1, 2, 3):
@@ -442,18 +443,18 @@ class Morlet(Frame):
             if Q is not None or T is not None:
                 raise ValueError(f"morlet: Q and T are 1-D parameters, got Q={Q!r}, T={T!r} with ndim={ndim}")
             what = "number of orientations" if ndim == 2 else "number of directions"
-            L = int_parameter("morlet", "L", (8 if ndim == 2 else 6) if L is None else L, what)
+            L = positive_int((8 if ndim == 2 else 6) if L is None else L, "L", what=what, context="morlet")
             super().__init__(scale=scale, tight=tight, J=J, L=L, ndim=ndim)
         else:
             if L is not None:
                 raise ValueError(f"morlet: L is a 2-D and 3-D parameter, got L={L!r} with ndim=1")
-            Q = int_parameter("morlet", "Q", 1 if Q is None else Q, "wavelets per octave")
-            T = int_parameter("morlet", "T", 2**J if T is None else T, "low-pass support in samples")
+            Q = positive_int(1 if Q is None else Q, "Q", what="wavelets per octave", context="morlet")
+            T = positive_int(2**J if T is None else T, "T", what="low-pass support in samples", context="morlet")
             super().__init__(scale=scale, tight=tight, J=J, Q=Q, T=T, ndim=1)
         self.ndim = ndim
 
     def check_shape(self, shape):
-        shape = _as_grid_shape(shape, self.ndim)
+        shape = as_shape(shape, self.ndim)
         J, n = self.params["J"], min(shape)
         check_scales("morlet", J, shape)
         if self.ndim == 1 and self.params["T"] > n:

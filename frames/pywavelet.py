@@ -15,7 +15,8 @@ import warnings
 import numpy as np
 import pywt
 
-from ._frame import Frame, _as_grid_shape, check_scales, int_parameter, register, separable
+from ._checks import as_shape, check_scales, positive_int
+from ._frame import Frame, register, separable
 
 __all__ = ["PyWavelet", "pywavelet", "swt_shift"]
 
@@ -171,14 +172,14 @@ class PyWavelet(Frame):
     def __init__(self, name="haar", J=3, *, ndim=None, scale=1.0, tight=False):
         name = _as_wavelet_name(name)
         ndim = 2 if ndim is None else ndim
-        J = int_parameter("pywavelet", "J", J, "number of levels")
+        J = positive_int(J, "J", what="number of levels", context="pywavelet")
         if isinstance(ndim, bool) or ndim not in (1, 2, 3):
             raise ValueError(f"pywavelet: ndim must be 1, 2 or 3, got {ndim!r}")
         super().__init__(scale=scale, tight=tight, name=name, J=J, ndim=int(ndim))
         self.ndim = int(ndim)
 
     def check_shape(self, shape):
-        shape = _as_grid_shape(shape, self.ndim)
+        shape = as_shape(shape, self.ndim)
         check_scales("pywavelet", self.params["J"], shape)
         return shape
 

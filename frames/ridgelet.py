@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import numbers
 
-from ._frame import Frame, _as_grid_shape, register
-from ._windows import check_scales, positive_int
+from ._checks import as_shape, check_scales, positive_int
+from ._frame import Frame, register
+from ._windows import MEYER_MARGIN
 from .curvelet import check_angles, render_wedges
 
 __all__ = ["Ridgelet", "ridgelet"]
@@ -85,14 +86,14 @@ class Ridgelet(Frame):
     ndim = 2
 
     def __init__(self, J=3, *, angles=8, alpha=0.0, scale=1.0, tight=False):
-        J = positive_int("ridgelet", "J", J, "number of scales")
+        J = positive_int(J, "J", what="number of scales", context="ridgelet")
         super().__init__(
             scale=scale, tight=tight, J=J, angles=check_angles("ridgelet", angles), alpha=_check_alpha(alpha)
         )
 
     def check_shape(self, shape):
-        shape = _as_grid_shape(shape, 2)
-        check_scales("ridgelet", self.params["J"], shape)
+        shape = as_shape(shape, 2)
+        check_scales("ridgelet", self.params["J"], shape, margin=MEYER_MARGIN)
         return shape
 
     def _render(self, shape):

@@ -7,15 +7,15 @@ import numbers
 
 import numpy as np
 
-from ._frame import Frame, _as_grid_shape, register
+from ._checks import as_shape, check_scales, positive_int
+from ._frame import Frame, register
 from ._windows import (
+    MEYER_MARGIN,
     RADIAL_EDGE,
-    check_scales,
     fold_angle,
     fold_nyquist,
     frequency_grid,
     partition,
-    positive_int,
     radial_partition,
 )
 
@@ -142,12 +142,12 @@ class Shearlet(Frame):
     ndim = 2
 
     def __init__(self, J=3, *, shear_levels=None, scale=1.0, tight=False):
-        J = positive_int("shearlet", "J", J, "number of scales")
+        J = positive_int(J, "J", what="number of scales", context="shearlet")
         super().__init__(scale=scale, tight=tight, J=J, shear_levels=_shear_levels(J, shear_levels))
 
     def check_shape(self, shape):
-        shape = _as_grid_shape(shape, 2)
-        check_scales("shearlet", self.params["J"], shape)
+        shape = as_shape(shape, 2)
+        check_scales("shearlet", self.params["J"], shape, margin=MEYER_MARGIN)
         return shape
 
     def _render(self, shape):

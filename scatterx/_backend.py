@@ -14,6 +14,8 @@ import os
 import array_api_compat
 import numpy as np
 
+from frames import reflect
+
 __all__ = ["namespace", "Backend"]
 
 # Threads for scipy.fft: all cores unless the user narrows it.
@@ -61,10 +63,7 @@ class Backend:
         else:
             half = self._fft.rfftn(x, axes=axes, workers=self.workers)
         n = x.shape[-1]
-        tail = self.xp.flip(half[..., 1 : n - n // 2], axis=-1)
-        for axis in range(x.ndim - ndim, x.ndim - 1):
-            m = x.shape[axis]
-            tail = self.xp.take(tail, self.asarray((-np.arange(m)) % m), axis=axis)
+        tail = reflect(self.xp.flip(half[..., 1 : n - n // 2], axis=-1), axes=range(x.ndim - ndim, x.ndim - 1))
         return self.xp.concat([half, self.xp.conj(tail)], axis=-1)
 
     def irfftn(self, half, shape, ndim):

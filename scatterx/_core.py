@@ -238,9 +238,8 @@ def filter_decimate(be, Uh, F, dec, ndim, half=False):
 
 
 # Working set of one batch chunk (see item_bytes): cache-sized on a CPU, where
-# one huge product is slower than several small ones (DESIGN §5), large on a
-# GPU.  Measured on the benchmark's cases a–d (2 cores): NumPy was fastest at
-# 8–32 MiB, torch (which threads inside each kernel) at 32–128 MiB.
+# one huge product is slower than several small ones, large on a GPU; the
+# measurements behind these sizes are in docs/performance.md.
 CHUNK_BYTES = {"cpu": 16 << 20, "cpu-torch": 64 << 20, "cuda": 1 << 30}
 
 

@@ -9,34 +9,12 @@ NaN and Inf are refused, never propagated.
 
 from __future__ import annotations
 
-import numbers
-
 import array_api_compat
 import numpy as np
 
-__all__ = ["check_input", "as_shape", "positive_int"]
+from frames._checks import ParameterTypeError, as_shape, finite_float, positive_int
 
-
-def positive_int(value, name, minimum=1):
-    """``value`` as an int ≥ ``minimum``, or a ValueError/TypeError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def as_shape(shape, ndim, name):
-    """A grid shape as a tuple of ``ndim`` positive ints (an int means a 1-D grid)."""
-    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
-        shape = (shape,)
-    try:
-        shape = tuple(shape)
-    except TypeError:
-        raise TypeError(f"{name} must be a tuple of {ndim} ints, got {shape!r}") from None
-    if ndim is not None and len(shape) != ndim:
-        raise ValueError(f"{name} must have {ndim} entries (the frames are {ndim}-D), got {shape!r}")
-    return tuple(positive_int(s, f"{name}[{i}]") for i, s in enumerate(shape))
+__all__ = ["check_input", "as_shape", "positive_int", "finite_float", "ParameterTypeError"]
 
 
 def check_input(x, shape, name="x", allow_complex=False):

@@ -88,6 +88,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._batches import in_batches
+
 __all__ = ["compare", "preset", "PRESETS", "CLASSIFIERS", "Config", "register_cli", "main"]
 
 #: classifier name → (hyper-parameter name, values searched on the validation split)
@@ -272,23 +274,6 @@ def _configs(configs, shape):
 
 
 # ================================================================== extraction
-def _extract(extractor, x, batch, backend, device, desc, progress):
-    from tqdm.auto import tqdm
-
-    out = []
-    torch = None
-    if backend == "torch":
-        import torch
-    for i in tqdm(range(0, len(x), batch), desc=desc, unit="batch", leave=False, file=sys.stderr, disable=not progress):
-        xb = x[i : i + batch]
-        if torch is not None:
-            y = extractor(torch.from_numpy(np.ascontiguousarray(xb)).to(device)).cpu().numpy()
-        else:
-            y = extractor(xb)
-        out.append(np.asarray(y).reshape(len(xb), -1))
-    return np.concatenate(out)
-
-
 # ================================================================== classifier
 def _estimator(classifier, value, seed):
     from sklearn.linear_model import LogisticRegression
@@ -520,10 +505,16 @@ def compare(
     t_start = time.perf_counter()
     for c in configs:
         ext = c.extractor
-        _extract(ext, data.x_test[: min(8, len(data.x_test))], batch, backend, device, None, False)  # filters cached
+        in_batches(
+            ext, data.x_test[: min(8, len(data.x_test))], batch=batch, backend=backend, device=device, progress=False
+        )  # filters cached
         t0 = time.perf_counter()
-        f_train = _extract(ext, data.x_train, batch, backend, device, f"{c.name} (train)", progress)
-        f_test = _extract(ext, data.x_test, batch, backend, device, f"{c.name} (test)", progress)
+        f_train = in_batches(
+            ext, data.x_train, batch=batch, backend=backend, device=device, desc=f"{c.name} (train)", progress=progress
+        )
+        f_test = in_batches(
+            ext, data.x_test, batch=batch, backend=backend, device=device, desc=f"{c.name} (test)", progress=progress
+        )
         extract_s = time.perf_counter() - t0
         common = {
             "family": c.family,

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import sys
 import time
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import numpy as np
 
 import frames
 import scatterx as sx
+from scatterx._batches import in_batches
 from scatterx.plots import plot_filters, plot_littlewood_paley
 
 GRID = (16, 16)
@@ -51,15 +51,6 @@ def networks():
         "modulus + max pooling 2": two(sx.Modulus(), sx.MaxPool(2)),
         "Kymatio layout: Scattering2D(J=2, L=8)": sx.Scattering2D(J=2, shape=GRID, L=8),
     }
-
-
-def extract(transform, x, batch=256, desc=None):
-    from tqdm.auto import tqdm
-
-    out = []
-    for i in tqdm(range(0, len(x), batch), desc=desc, unit="batch", leave=False, file=sys.stderr, disable=desc is None):
-        out.append(np.asarray(transform(x[i : i + batch])).reshape(len(x[i : i + batch]), -1))
-    return np.concatenate(out)
 
 
 def classify(train_x, train_y, test_x, test_y, seed=0):
@@ -113,9 +104,9 @@ def main(argv=None):
         }
     ]
     for name, transform in networks().items():
-        extract(transform, x[:8])  # warm-up: filters rendered and cached
+        in_batches(transform, x[:8], progress=False)  # warm-up: filters rendered and cached
         t0 = time.perf_counter()
-        feats = extract(transform, x, desc=name)
+        feats = in_batches(transform, x, desc=name)
         seconds = time.perf_counter() - t0
         bounds = transform.bounds() if isinstance(transform, sx.Network) else None
         rows.append(

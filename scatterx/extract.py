@@ -69,11 +69,12 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+from ._batches import apply
 from .io import open_source, sink_for
+from .network import as_network
 
 __all__ = ["extract", "features", "as_network", "Summary", "register_cli", "main"]
 
@@ -108,23 +109,6 @@ class Summary:
 
 
 # ============================================================== network and threads
-def as_network(net):
-    """A Network from a Network, its ``to_dict()`` or the path of that JSON."""
-    from .network import Network
-
-    if isinstance(net, Network):
-        return net
-    if isinstance(net, (str, os.PathLike)):
-        path = Path(net).expanduser()
-        try:
-            net = json.loads(path.read_text())
-        except json.JSONDecodeError as e:
-            raise ValueError(f"network config {path} is not valid JSON: {e}") from None
-    if not isinstance(net, dict):
-        raise TypeError(f"net must be a scatterx.Network, its to_dict() or a JSON path, got {type(net).__name__}")
-    return Network.from_dict(net)
-
-
 def _config_json(net):
     return json.dumps(net.to_dict(), sort_keys=True)
 
@@ -217,14 +201,7 @@ def _features_block(x, config_json, backend, device, dtype, worker_threads=None)
     if worker_threads is not None:
         _configure_worker(*worker_threads, backend)
     net = _network(config_json)
-    x = np.asarray(x).astype(dtype, copy=False)
-    if backend == "torch":
-        import torch
-
-        y = net(torch.from_numpy(np.ascontiguousarray(x)).to(device)).cpu().numpy()
-    else:
-        y = net(x)
-    return np.asarray(y, dtype=dtype)
+    return apply(net, np.asarray(x).astype(dtype, copy=False), backend=backend, device=device).astype(dtype, copy=False)
 
 
 def _extract_block(
@@ -310,7 +287,7 @@ def _default_chunk(net, n_items, dtype):
 
     c = max(1, DEFAULT_CHUNK_BYTES // (net.n_features * np.dtype(dtype).itemsize))
     probe = np.zeros((1,) + net.shape, dtype)
-    batch = chunking(probe, net._plans_for(True), net.ndim, Backend(probe))[0]
+    batch = chunking(probe, net.plans(True), net.ndim, Backend(probe))[0]
     if c >= batch:
         c -= c % batch
     return max(1, min(c, n_items))

@@ -21,15 +21,11 @@ import numpy as np
 import frames
 
 from . import _kymatio_rules as rules
-from ._core import LayerPlan, assemble, propagate
+from ._core import assemble, propagate
 from ._validate import check_input, positive_int
-from .operators import Modulus
+from .plans import level_log2, scattering1d_plans, scattering2d_plans
 
 __all__ = ["Scattering2D", "Scattering1D"]
-
-
-def _log2(level):
-    return int(round(math.log2(level)))
 
 
 def _check_backend(backend, x):
@@ -63,6 +59,18 @@ def _reflect_pad(x, widths):
 
 class _KymatioFrontend:
     ndim = 0
+
+    def plans(self):
+        """The compiled layer plans (``scatterx.plans``), built on first use and never pickled."""
+        plans = self.__dict__.get("_plans")
+        if plans is None:
+            plans = self.__dict__["_plans"] = self._compile()
+        return plans
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_plans", None)  # closures: rebuilt on first use
+        return state
 
     def _finish(self, layers, lead, xp, meta_of, unpad):
         """Lay out the layers as Kymatio does: array (…, C, *grid) or a list of dicts."""
@@ -130,31 +138,9 @@ class Scattering2D(_KymatioFrontend):
         )
         self.frame = frames.morlet(J=self.J, L=self.L)
         self.bank = self.frame.render((self._M_padded, self._N_padded))
-        self._plans = self._make_plans()
 
-    def _make_plans(self):
-        J, bank = self.J, self.bank
-        js = [m["j"] for m in bank.meta]
-        cache = {}
-
-        def bank_at(level):
-            if level not in cache:
-                r = _log2(level)
-                cache[level] = (rules.crop_2d(bank.lowpass, r), rules.crop_2d(bank.filters, r))
-            return cache[level]
-
-        def lowpass_at(level):
-            return bank_at(level)[0], None
-
-        common = dict(output_decimation=lambda level: 2**J // level, lowpass_real=True)
-        layer = dict(
-            bank_at=bank_at,
-            nonlinearity=Modulus(),
-            decimation=lambda level, k: max(2 ** js[k] // level, 1),
-            keep=lambda path, level, k: not path or js[k] > js[path[-1]],
-            **common,
-        )
-        return [LayerPlan(**layer) for _ in range(self.max_order)] + [LayerPlan(lowpass_at, **common)]
+    def _compile(self):
+        return scattering2d_plans(self.bank, self.J, self.max_order)
 
     def _meta(self, q):
         return {
@@ -173,7 +159,7 @@ class Scattering2D(_KymatioFrontend):
         x, lead, xp = check_input(x, grid, "x")
         if not self.pre_pad:
             x = _reflect_pad(x, self.pad_widths)
-        layers = [assemble(f, xp) for f in propagate(x, self._plans, 2, max_memory=self.max_memory)]
+        layers = [assemble(f, xp) for f in propagate(x, self.plans(), 2, max_memory=self.max_memory)]
         return self._finish(layers, lead, xp, self._meta, lambda a: a[..., 1:-1, 1:-1])
 
     def output_size(self):
@@ -243,41 +229,9 @@ class Scattering1D(_KymatioFrontend):
         self.ind_start, self.ind_end = rules.border_indices_1d(self.log2_T, self.J, self.pad_left, self.pad_left + N)
         self.frames = (frames.morlet(J=self.J, Q=self.Q[0], T=T), frames.morlet(J=self.J, Q=self.Q[1], T=T))
         self.banks = tuple(f.render((self._N_padded,)) for f in self.frames)
-        self._plans = self._make_plans()
 
-    def _make_plans(self):
-        log2_T, over = self.log2_T, self.oversampling
-        lowpass = self.banks[0].lowpass
-        j = [[m["j"] for m in b.meta] for b in self.banks]
-        cache = {}
-
-        def bank_at(order):
-            def at(level):
-                key = (order, level)
-                if key not in cache:
-                    filt = None if order == 2 else rules.periodize_1d(self.banks[order].filters, level)
-                    cache[key] = (rules.periodize_1d(lowpass, level), filt)
-                return cache[key]
-
-            return at
-
-        def decimation(order):
-            return lambda level, k: 2 ** max(min(j[order][k], log2_T) - over - _log2(level), 0)
-
-        common = dict(output_decimation=lambda level: 2 ** max(log2_T - _log2(level) - over, 0), lowpass_real=True)
-        plans = [LayerPlan(bank_at(0), Modulus(), decimation=decimation(0), **common)]
-        if self.max_order == 2:
-            plans.append(
-                LayerPlan(
-                    bank_at(1),
-                    Modulus(),
-                    decimation=decimation(1),
-                    keep=lambda path, level, k: j[1][k] > j[0][path[-1]],
-                    **common,
-                )
-            )
-        plans.append(LayerPlan(bank_at(2), **common))
-        return plans
+    def _compile(self):
+        return scattering1d_plans(self.banks, self.log2_T, self.oversampling, self.max_order)
 
     def _meta(self, q):
         return {"j": tuple(self.banks[i].meta[k]["j"] for i, k in enumerate(q)), "n": tuple(q)}
@@ -290,7 +244,7 @@ class Scattering1D(_KymatioFrontend):
         _check_backend(self.backend, x)
         x, lead, xp = check_input(x, self.shape, "x")
         x = _reflect_pad(x, ((self.pad_left, self.pad_right),))
-        feats = propagate(x, self._plans, 1, max_memory=self.max_memory)
-        level = _log2(feats[0][0][1])
+        feats = propagate(x, self.plans(), 1, max_memory=self.max_memory)
+        level = level_log2(feats[0][0][1])
         unpad = lambda a: a[..., self.ind_start[level] : self.ind_end[level]]
         return self._finish([assemble(f, xp) for f in feats], lead, xp, self._meta, unpad)

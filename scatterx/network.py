@@ -13,7 +13,7 @@ paths of length n,  Φ^n f = {(U[q]f) * χ}_q.  The last layer's features
 Norms are the plain ℓ² norms of each layer's grid (no S^{d/2} factor): with
 them the pooling constants R of ``scatterx.operators`` hold and
 admissibility, max(B_n, B_n L_n² R_n²) ≤ 1, implies non-expansiveness,
-|||Φ(f) − Φ(h)||| ≤ ‖f − h‖ (docs/theory.md).  The grid is periodic (the
+|||Φ(f) − Φ(h)||| ≤ ‖f − h‖ (``docs/theory.md``).  The grid is periodic (the
 discrete torus), so shifts by multiples of S_1⋯S_n commute exactly.
 """
 
@@ -21,26 +21,33 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 import frames as _frames
 
 from ._backend import Backend
-from ._core import LayerPlan, assemble, propagate
-from ._validate import as_shape, check_input, positive_int
-from .operators import Modulus, Nonlinearity, NoPooling, Pooling, Subsample, nonlinearity_from_dict, pooling_from_dict
+from ._core import assemble, item_bytes, propagate
+from ._tolerances import ADMISSIBILITY_RTOL
+from ._validate import ParameterTypeError, as_shape, check_input, positive_int
+from .operators import Modulus, Nonlinearity, NoPooling, Pooling, nonlinearity_from_dict, pooling_from_dict
+from .plans import frequency_decreasing, network_plans
 
-__all__ = ["Module", "Network", "NotAdmissibleError", "LayerBounds"]
+__all__ = ["Module", "Network", "NotAdmissibleError", "LayerBounds", "admissibility_value", "as_network"]
 
 FORMAT_VERSION = 1
-# Relative slack of check(): the LP sum is a float64 sum of squares.
-ADMISSIBILITY_RTOL = 1e-9
 
 
 class NotAdmissibleError(ValueError):
     """A layer violates max(B_n, B_n L_n² R_n²) ≤ 1."""
+
+
+def admissibility_value(B, L, R):
+    """max(B, B L² R²): the number that admissibility bounds by 1 (``docs/theory.md``)."""
+    return max(B, B * L**2 * R**2)
 
 
 class Module:
@@ -97,7 +104,7 @@ class Module:
 
 @dataclass(frozen=True)
 class LayerBounds:
-    """Admissibility numbers of one layer (DESIGN §1)."""
+    """Admissibility numbers of one layer: frame bounds A, B, Lipschitz constants L, R, pooling factor S."""
 
     layer: int
     A: float
@@ -109,7 +116,7 @@ class LayerBounds:
     @property
     def value(self):
         """max(B, B L² R²), which must not exceed 1."""
-        return max(self.B, self.B * self.L**2 * self.R**2)
+        return admissibility_value(self.B, self.L, self.R)
 
     @property
     def admissible(self):
@@ -165,6 +172,8 @@ class Network:
         self.ndim = ndim
         self.shape = as_shape(shape, ndim, "shape")
         self.prune = prune
+        if not isinstance(real_input, (bool, np.bool_)):
+            raise ParameterTypeError(f"real_input must be True or False, got {real_input!r}")
         self.real_input = bool(real_input)
         self.grids = [self.shape]
         for i, m in enumerate(modules):
@@ -184,7 +193,29 @@ class Network:
         self._plans = {}
         self.max_memory = None if max_memory is None else positive_int(max_memory, "max_memory")
 
-    # ------------------------------------------------------------ banks
+    def replace(self, **changes):
+        """A new network with ``changes`` applied and every other option of this one kept.
+
+        ``changes`` are constructor arguments: ``modules``, ``shape``,
+        ``prune``, ``real_input``, ``feature_grid``, ``max_memory``.  The one
+        way to derive a network (``admissible``, the theory's twins, the torch
+        and extraction wrappers all use it), so no option is dropped on the way.
+        """
+        options = {
+            "modules": self.modules,
+            "shape": self.shape,
+            "prune": self.prune,
+            "real_input": self.real_input,
+            "feature_grid": self.feature_grid,
+            "max_memory": self.max_memory,
+        }
+        unknown = sorted(set(changes) - set(options))
+        if unknown:
+            raise TypeError(f"replace() got unknown option(s) {unknown}; the options are {sorted(options)}")
+        options.update(changes)
+        return Network(options.pop("modules"), options.pop("shape"), **options)
+
+    # ------------------------------------------------------------ banks and bounds
     def bank(self, n, dtype=np.float64):
         """The bank of layer n rendered on its grid (n = N: the output atom's frame)."""
         return self.modules[min(n, self.depth - 1)].frame.render(self.grids[n], dtype)
@@ -199,18 +230,14 @@ class Network:
     def bounds(self):
         """Per layer n = 0 … N: A_n, B_n, L_n, R_n, S_n (layer N: the output atom, |χ̂|² only)."""
         out = []
-        real = self.real_layers()
-        for n in range(self.depth + 1):
+        for n, real in enumerate(self.real_layers()):
             bank = self.bank(n)
+            filters = bank.filters.astype(np.complex128) if n < self.depth else None
+            A, B = _frames.frame_bounds(bank.lowpass.astype(np.complex128), filters, symmetric=real)
             if n < self.depth:
-                A, B = bank.bounds(symmetric=real[n])
-                L, R = self.modules[n].lipschitz
-                S = self.modules[n].pooling.factor
+                (L, R), S = self.modules[n].lipschitz, self.modules[n].pooling.factor
             else:
-                lp = np.abs(bank.lowpass.astype(np.complex128)) ** 2
-                if real[n]:
-                    lp = 0.5 * (lp + _frames._frame._reflect(lp))
-                A, B, L, R, S = float(lp.min()), float(lp.max()), 1.0, 1.0, 1
+                L, R, S = 1.0, 1.0, 1
             out.append(LayerBounds(n, A, B, L, R, S))
         return out
 
@@ -231,75 +258,41 @@ class Network:
 
     def admissible(self):
         """A new network whose frames are rescaled so that max(B_n, B_n L_n² R_n²) = 1 exactly."""
-        bounds = self.bounds()
-        modules = []
-        for m, b in zip(self.modules, bounds):
-            modules.append(Module(m.frame.scaled(1.0 / math.sqrt(b.value)), m.nonlinearity, m.pooling))
-        net = Network(modules, self.shape, prune=self.prune, real_input=self.real_input, feature_grid=self.feature_grid)
+        modules = [
+            Module(m.frame.scaled(1.0 / math.sqrt(b.value)), m.nonlinearity, m.pooling)
+            for m, b in zip(self.modules, self.bounds())
+        ]
+        net = self.replace(modules=modules)
         # The last frame also gives the output atom of layer N, on another grid.
         last = net.bounds()[-1]
         if not last.admissible:
-            modules[-1] = Module(
-                modules[-1].frame.scaled(1.0 / math.sqrt(last.value)), modules[-1].nonlinearity, modules[-1].pooling
-            )
-            net = Network(
-                modules, self.shape, prune=self.prune, real_input=self.real_input, feature_grid=self.feature_grid
-            )
+            m = modules[-1]
+            modules[-1] = Module(m.frame.scaled(1.0 / math.sqrt(last.value)), m.nonlinearity, m.pooling)
+            net = self.replace(modules=modules)
         return net
 
-    # ------------------------------------------------------------ plans
-    def _absolute_scale(self, n, k):
-        return float(self.bank(n).meta[k]["scale"]) + math.log2(math.prod(m.pooling.factor for m in self.modules[:n]))
-
-    def _plans_for(self, decimate_output):
-        key = bool(decimate_output)
-        if key in self._plans:
-            return self._plans[key]
-        plans = []
-        for n in range(self.depth + 1):
-            bank = self.bank(n)
-            out_dec = 1
-            if decimate_output and self.feature_grid is not None:
-                out_dec = self.grids[n][0] // self.feature_grid[0]
-                if any(g // f != out_dec for g, f in zip(self.grids[n], self.feature_grid)):
-                    raise ValueError(
-                        f"feature_grid {self.feature_grid} must reduce every axis of the "
-                        f"grid {self.grids[n]} of layer {n} by the same factor"
-                    )
-            module = self.modules[n] if n < self.depth else None
-            plan = LayerPlan(
-                bank_at=_bank_getter(bank, with_filters=module is not None),
-                nonlinearity=None if module is None else module.nonlinearity,
-                pooling=NoPooling() if module is None or isinstance(module.pooling, Subsample) else module.pooling,
-                decimation=(
-                    lambda lvl, k, S=module.pooling.factor if isinstance(getattr(module, "pooling", None), Subsample) else 1: (
-                        S
-                    )
-                ),
-                output_decimation=lambda lvl, d=out_dec: d,
-                keep=self._keeper(n) if (self.prune and 0 < n < self.depth) else None,
-                lowpass_real=bank.lowpass_is_real,
-                filters_real=bank.is_real,
-            )
-            plans.append(plan)
-        self._plans[key] = plans
-        return plans
-
-    def _keeper(self, n):
-        scales = [self._absolute_scale(n, k) for k in range(len(self.bank(n)))]
-        parent = [self._absolute_scale(n - 1, k) for k in range(len(self.bank(n - 1)))]
-        return lambda path, level, k: scales[k] > parent[path[-1]] + 1e-9
-
     # ------------------------------------------------------------ running
-    def _run(self, x, decimate_output, propagated=None):
+    def plans(self, decimate_output=True):
+        """The compiled layer plans of this network (``scatterx.plans.network_plans``), cached."""
+        key = bool(decimate_output)
+        if key not in self._plans:
+            self._plans[key] = network_plans(self, decimate_output=key)
+        return self._plans[key]
+
+    def item_bytes(self, dtype=np.float64):
+        """Bytes of the modelled working set of one item in ``dtype`` (float32/float64) on NumPy.
+
+        ``max_memory`` below this is refused; a batch of B items needs about
+        B times this (``scatterx._core.item_bytes``).
+        """
+        probe = np.zeros((1,) * (self.ndim + 1), dtype)
+        itemsize = np.dtype(np.result_type(dtype, np.complex64)).itemsize
+        return item_bytes(self.plans(True), self.shape, self.ndim, Backend(probe), itemsize)
+
+    def _run(self, x, plans, propagated=None):
         x, lead, xp = check_input(x, self.shape, "x", allow_complex=not self.real_input)
         out = propagate(
-            x,
-            self._plans_for(decimate_output),
-            self.ndim,
-            real_input=self.real_input,
-            propagated=propagated,
-            max_memory=self.max_memory,
+            x, plans, self.ndim, real_input=self.real_input, propagated=propagated, max_memory=self.max_memory
         )
         if propagated is not None:
             propagated[:] = [xp.reshape(w, lead) for w in propagated]
@@ -308,31 +301,56 @@ class Network:
             paths, arr = assemble(feats, xp)
             if arr is None:  # every path of this layer was pruned
                 arr = xp.zeros((x.shape[0], 0) + self.grids[n], dtype=x.dtype, device=Backend(x).device)
-            layers.append((paths, xp.reshape(arr, lead + tuple(arr.shape[1:]))))
+            layers.append(xp.reshape(arr, lead + tuple(arr.shape[1:])))
         return layers
 
-    def layers(self, x):
+    def layers(self, x, *, plans=None):
         """Φ^0 … Φ^N: a list of N + 1 arrays (batch, paths_n, *grid_n).
 
         The sum of squared magnitudes of entry n is |||Φ^n(f)|||²; paths are
         in lexicographic order of their filter indices (``paths(n)``).
+        ``plans``: compiled with ``network_plans(self, decimate_output=False,
+        responses=...)`` to run other filters of the same shapes (default:
+        this network's own).
         """
-        return [arr for _, arr in self._run(x, decimate_output=False)]
+        return self._run(x, self.plans(False) if plans is None else plans)
 
-    def energy(self, x):
+    def energy(self, x, *, plans=None):
         """Per-layer energies of ``x``: (feature, propagated), each a list over n = 0 … N.
 
         feature[n] = |||Φ^n(f)|||² and propagated[n] = W_n(f) = Σ_{|q|=n} ‖U[q]f‖²,
         arrays of the batch shape.  For Parseval frames, the modulus and no
-        pooling, ‖f‖² = Σ_{n<N} feature[n] + propagated[N] exactly (DESIGN §1.5).
+        pooling, ‖f‖² = Σ_{n<N} feature[n] + propagated[N] exactly
+        (``docs/theory.md``, energy identity).  ``plans`` as in :meth:`layers`.
         """
         W = []
-        layers = self._run(x, decimate_output=False, propagated=W)
-        xp = _xp_of(layers[0][1])
+        layers = self._run(x, self.plans(False) if plans is None else plans, propagated=W)
+        xp = _xp_of(layers[0])
         d = self.ndim + 1
-        feats = [xp.sum(xp.abs(a) ** 2, axis=tuple(range(a.ndim - d, a.ndim))) for _, a in layers]
+        feats = [xp.sum(xp.abs(a) ** 2, axis=tuple(range(a.ndim - d, a.ndim))) for a in layers]
         return feats, W
 
+    def features(self, x, *, plans=None):
+        """Flat features (batch, n_features), same library, device and precision as ``x``.
+
+        Complex feature maps contribute their real then imaginary parts.
+        ``plans``: compiled with ``network_plans(self, decimate_output=True,
+        responses=...)`` (default: this network's own).
+        """
+        layers = self._run(x, self.plans(True) if plans is None else plans)
+        xp = _xp_of(layers[0])
+        flat = []
+        for arr in layers:
+            lead = tuple(arr.shape[: arr.ndim - self.ndim - 1])
+            parts = [xp.real(arr), xp.imag(arr)] if xp.isdtype(arr.dtype, "complex floating") else [arr]
+            flat += [xp.reshape(p, lead + (-1,)) for p in parts]
+        return xp.concat(flat, axis=-1)
+
+    def __call__(self, x):
+        """``features(x)``: flat features (batch, n_features), same library, device and precision as ``x``."""
+        return self.features(x)
+
+    # ------------------------------------------------------------ paths and feature names
     def paths(self, n):
         """The paths of layer n as tuples of filter indices, in output order."""
         if not 0 <= n <= self.depth:
@@ -340,23 +358,9 @@ class Network:
         paths = [()]
         for i in range(n):
             K = len(self.bank(i))
-            keep = self._keeper(i) if (self.prune and i > 0) else None
+            keep = frequency_decreasing(self, i) if (self.prune and i > 0) else None
             paths = [p + (k,) for p in paths for k in range(K) if keep is None or keep(p, None, k)]
         return paths
-
-    def __call__(self, x):
-        """Flat features (batch, n_features), same library, device and precision as ``x``.
-
-        Complex feature maps contribute their real then imaginary parts.
-        """
-        layers = self._run(x, decimate_output=True)
-        xp = _xp_of(layers[0][1])
-        flat = []
-        for _, arr in layers:
-            lead = tuple(arr.shape[: arr.ndim - self.ndim - 1])
-            parts = [xp.real(arr), xp.imag(arr)] if xp.isdtype(arr.dtype, "complex floating") else [arr]
-            flat += [xp.reshape(p, lead + (-1,)) for p in parts]
-        return xp.concat(flat, axis=-1)
 
     def feature_grids(self):
         return [self.feature_grid or g for g in self.grids]
@@ -380,7 +384,7 @@ class Network:
         return len(self.get_feature_names())
 
     def __getstate__(self):
-        # Cached plans hold closures and device arrays: rebuilt on demand, never pickled.
+        # Compiled plans hold closures and device arrays: rebuilt on demand, never pickled.
         state = dict(self.__dict__)
         state["_plans"] = {}
         return state
@@ -423,11 +427,25 @@ class Network:
         return f"Network([\n  {mods}],\n  shape={self.shape}, prune={self.prune!r})"
 
 
-def _bank_getter(bank, with_filters):
-    def bank_at(level):
-        return bank.lowpass, (bank.filters if with_filters else None)
+def as_network(net):
+    """A Network from a Network, its ``to_dict()``, or the path of that JSON file.
 
-    return bank_at
+    The one loader behind every entry point that takes a network (``extract``,
+    ``verify``, the CLI).  Never unpickles anything.
+    """
+    if isinstance(net, Network):
+        return net
+    if isinstance(net, (str, os.PathLike)):
+        path = Path(net).expanduser()
+        try:
+            net = json.loads(path.read_text())
+        except json.JSONDecodeError as e:
+            raise ValueError(f"network config {path} is not valid JSON: {e}") from None
+        except RecursionError:
+            raise ValueError(f"network config {path} is nested too deeply to be a network description") from None
+    if not isinstance(net, dict):
+        raise TypeError(f"net must be a scatterx.Network, its to_dict() or a JSON path, got {type(net).__name__}")
+    return Network.from_dict(net)
 
 
 def _xp_of(a):

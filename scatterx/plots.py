@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 
+from ._figures import figure, save
+
 __all__ = ["plot_filters", "plot_littlewood_paley", "plot_filters_space"]
-
-
-def _pyplot():
-    try:
-        import matplotlib
-    except ImportError:
-        raise ImportError("plots need matplotlib: pip install 'scatterx[plot]'") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _centred(a):
@@ -37,11 +27,10 @@ def _axes_extent(shape):
 
 def plot_filters(bank, path, title=None, max_panels=48):
     """|ĝ_λ(ω)| of every filter (one panel each, up to ``max_panels``) and |χ̂| first."""
-    plt = _pyplot()
     responses = [bank.lowpass] + list(bank.filters[:max_panels])
     labels = ["χ (low-pass)"] + [_label(m) for m in bank.meta[:max_panels]]
     if bank.ndim == 1:
-        fig, ax = plt.subplots(figsize=(9, 3.5))
+        fig, ax = figure(figsize=(9, 3.5))
         f = np.fft.fftshift(np.fft.fftfreq(bank.shape[0]))
         for r, lab in zip(responses, labels):
             ax.plot(f, _centred(np.abs(r)), lw=0.8, label=lab if len(responses) <= 12 else None)
@@ -50,7 +39,7 @@ def plot_filters(bank, path, title=None, max_panels=48):
     else:
         cols = min(8, len(responses))
         rows = math.ceil(len(responses) / cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.7 * rows + 0.4), squeeze=False)
+        fig, axes = figure(rows, cols, figsize=(1.6 * cols, 1.7 * rows + 0.4), squeeze=False)
         vmax = max(float(np.abs(r).max()) for r in responses)
         for ax, r, lab in zip(axes.flat, responses, labels):
             ax.imshow(_centred(np.abs(_plane(r))), cmap="magma", vmin=0, vmax=vmax, extent=_axes_extent(bank.shape[:2]))
@@ -61,16 +50,15 @@ def plot_filters(bank, path, title=None, max_panels=48):
             ax.axis("off")
     plane = ", plane ω₃ = 0" if bank.ndim == 3 else ""
     fig.suptitle(title or f"{bank.frame!r}: |ĝ| on the {bank.shape} grid{plane}", fontsize=9)
-    return _save(plt, fig, path)
+    return save(fig, path)
 
 
 def plot_littlewood_paley(bank, path, title=None, symmetric=True):
     """The (symmetrised) Littlewood–Paley sum with its frame bounds (A, B) in the title."""
-    plt = _pyplot()
     lp = bank.littlewood_paley(symmetric=symmetric)
     A, B = float(lp.min()), float(lp.max())
     kind = "symmetrised LP sum ½(LP(ω)+LP(−ω))" if symmetric else "LP sum"
-    fig, ax = plt.subplots(figsize=(5.2, 4.2) if bank.ndim == 2 else (8, 3.2))
+    fig, ax = figure(figsize=(5.2, 4.2) if bank.ndim == 2 else (8, 3.2))
     if bank.ndim == 1:
         f = np.fft.fftshift(np.fft.fftfreq(bank.shape[0]))
         ax.plot(f, _centred(lp), lw=1)
@@ -88,7 +76,7 @@ def plot_littlewood_paley(bank, path, title=None, symmetric=True):
         ax.set_xlabel("ω₂ (cycles/sample)")
         ax.set_ylabel("ω₁ (cycles/sample)")
     ax.set_title(title or f"{kind}\nA = {A:.4g}, B = {B:.4g}", fontsize=9)
-    return _save(plt, fig, path)
+    return save(fig, path)
 
 
 def plot_filters_space(bank, path, title=None, max_panels=48, crop=None):
@@ -97,14 +85,13 @@ def plot_filters_space(bank, path, title=None, max_panels=48, crop=None):
     ``crop`` keeps a centred window of that many samples per axis (default: a
     quarter of the grid, at least 16) so that short filters stay visible.
     """
-    plt = _pyplot()
     responses = [bank.lowpass] + list(bank.filters[:max_panels])
     labels = ["χ (low-pass)"] + [_label(m) for m in bank.meta[:max_panels]]
     spatial = [np.fft.fftshift(np.fft.ifftn(r)) for r in responses]
     crop = crop or max(16, min(bank.shape) // 4)
     window = tuple(slice(max(0, n // 2 - crop // 2), n // 2 + crop // 2 + 1) for n in bank.shape)
     if bank.ndim == 1:
-        fig, ax = plt.subplots(figsize=(9, 3.5))
+        fig, ax = figure(figsize=(9, 3.5))
         t = np.arange(bank.shape[0])[window[0]] - bank.shape[0] // 2
         for g, lab in zip(spatial, labels):
             ax.plot(t, g[window].real, lw=0.8, label=lab if len(spatial) <= 12 else None)
@@ -116,7 +103,7 @@ def plot_filters_space(bank, path, title=None, max_panels=48, crop=None):
             window = window[:2]
         cols = min(8, len(spatial))
         rows = math.ceil(len(spatial) / cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.7 * rows + 0.4), squeeze=False)
+        fig, axes = figure(rows, cols, figsize=(1.6 * cols, 1.7 * rows + 0.4), squeeze=False)
         for ax, g, lab in zip(axes.flat, spatial, labels):
             v = g[window].real
             lim = float(np.abs(v).max()) or 1.0
@@ -127,14 +114,7 @@ def plot_filters_space(bank, path, title=None, max_panels=48, crop=None):
         for ax in list(axes.flat)[len(spatial) :]:
             ax.axis("off")
     fig.suptitle(title or f"{bank.frame!r}: Re g in space (centred crop)", fontsize=9)
-    return _save(plt, fig, path)
-
-
-def _save(plt, fig, path):
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    return save(fig, path)
 
 
 def _label(meta):

@@ -2,8 +2,8 @@
 
 Wiatowski & Bölcskei, "A mathematical theory of deep convolutional neural
 networks for feature extraction", IEEE Trans. Inf. Theory 64(3), 2018, and
-its discrete version (Wiatowski et al., ICML 2016); DESIGN §1 lists the
-statements.  Every function takes a :class:`~scatterx.Network` (any frame
+its discrete version (Wiatowski et al., ICML 2016); ``docs/theory.md`` states
+each statement with its conditions.  Every function takes a :class:`~scatterx.Network` (any frame
 family, non-linearity, pooling, depth; 1-D, 2-D or 3-D) and inputs, and
 returns numbers in a frozen dataclass whose ``to_dict()`` is JSON-safe.
 Nothing is printed.
@@ -47,9 +47,12 @@ from dataclasses import dataclass
 import numpy as np
 
 import frames as _frames
+from frames._json import jsonable
 
+from ._optional import torch_or_none
+from ._tolerances import inequality_rtol
 from ._validate import check_input
-from .network import Module, Network
+from .network import Module
 from .operators import Modulus, NoPooling
 
 __all__ = [
@@ -85,8 +88,6 @@ __all__ = [
     "deepen",
 ]
 
-# Relative tolerance of a "≤" statement, by the precision the network ran in.
-TOLERANCE = {np.dtype(np.float64): 1e-9, np.dtype(np.float32): 1e-4}
 # Complex elements of the largest intermediate (paths × filters × grid) that
 # energy_decay lets a deeper network reach, per signal (2**23 ≈ 134 MB in complex128).
 PATH_BUDGET = 2**23
@@ -101,28 +102,9 @@ class _Result:
     _derived: tuple = ()
 
     def to_dict(self):
-        out = {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
-        out.update({name: _jsonable(getattr(self, name)) for name in self._derived})
+        out = {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        out.update({name: jsonable(getattr(self, name)) for name in self._derived})
         return out
-
-
-def _jsonable(v):
-    if isinstance(v, _Result):
-        return v.to_dict()
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, np.ndarray):
-        return _jsonable(v.tolist())
-    if isinstance(v, (np.bool_, bool)):
-        return bool(v)
-    if isinstance(v, (np.integer, int)):
-        return int(v)
-    if isinstance(v, (np.floating, float)):
-        v = float(v)
-        return v if math.isfinite(v) else None
-    return v
 
 
 # ------------------------------------------------------------------ array plumbing
@@ -153,7 +135,7 @@ def _like(a, ref):
 
 
 def _tolerance(ref):
-    return TOLERANCE[np.dtype(_numpy(ref[:0]).real.dtype)]
+    return inequality_rtol(_numpy(ref[:0]).real.dtype)
 
 
 def _layers(net, x, ref):
@@ -210,7 +192,7 @@ def _unit_rms(x):
 # ------------------------------------------------------------------ 1. admissibility
 @dataclass(frozen=True)
 class AdmissibilityRow(_Result):
-    """One layer of the admissibility table (DESIGN §1).
+    """One layer of the admissibility table (``docs/theory.md``, admissibility).
 
     ``layer`` N is the output-generating atom of the last layer (B = max|χ̂|²,
     L = R = S = 1).  ``real_input``: the layer's input is real, so A and B
@@ -287,8 +269,7 @@ def scaled(net, c):
     ``scaled(net, 3)`` of an admissible network is the non-admissible twin
     used to show that the non-expansiveness check can fail.
     """
-    modules = [Module(m.frame.scaled(c), m.nonlinearity, m.pooling) for m in net.modules]
-    return Network(modules, net.shape, prune=net.prune, real_input=net.real_input, feature_grid=net.feature_grid)
+    return net.replace(modules=[Module(m.frame.scaled(c), m.nonlinearity, m.pooling) for m in net.modules])
 
 
 # ------------------------------------------------------------------ 2. non-expansiveness
@@ -381,7 +362,7 @@ def nonexpansiveness(net, inputs=None, *, n_random=4, adversarial_steps=20, adve
     pairs["half"] = (x, 0.5 * x)
     ratios = {k: _ratio(_distance2(net, f, h, ref), _norm2(f - h)) for k, (f, h) in pairs.items()}
     history = ()
-    if adversarial_steps > 0 and _torch() is not None:
+    if adversarial_steps > 0 and torch_or_none() is not None:
         ranked = sorted(((r, k, i) for k, rs in ratios.items() for i, r in enumerate(rs)), reverse=True)
         starts = [(pairs[k][0][i], pairs[k][1][i]) for _, k, i in ranked[:adversarial_starts]]
         starts.append((noise(1)[0], noise(1)[0]))
@@ -406,14 +387,6 @@ def _divide(a, b):
     return np.divide(a, b, out=np.zeros(a.shape), where=b > 0)
 
 
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
-
-
 def _ascend(net, f0, h0, ref, steps):
     """Normalised gradient ascent on log |||Φ(f) − Φ(h)|||² / ‖f − h‖², per pair; the best ratio seen.
 
@@ -422,7 +395,7 @@ def _ascend(net, f0, h0, ref, steps):
     2-core machine shared with other jobs, 2 threads took 30 s where one took
     1.5 s.
     """
-    torch = _torch()
+    torch = torch_or_none()
     device = ref.device if hasattr(ref, "device") else "cpu"
     threads = torch.get_num_threads()
     if str(device).startswith("cpu"):
@@ -808,7 +781,7 @@ def _natural_image(shape):
 # ------------------------------------------------------------------ deformations
 @dataclass(frozen=True)
 class Deformation(_Result):
-    """F_{τ,ω} f(x) = e^{2πiω(x)} f(x − τ(x)) on the grid (DESIGN §1.4).
+    """F_{τ,ω} f(x) = e^{2πiω(x)} f(x − τ(x)) on the grid (``docs/theory.md``, deformations).
 
     Attributes
     ----------
@@ -1190,7 +1163,7 @@ def _identity_conditions(net):
 def energy_propagation(net, inputs=None, *, seed=0):
     """|||Φ^n(f)|||² and W_n(f) per layer (``Network.energy``), and the energy identity where it applies.
 
-    Statement (DESIGN §1.5): with Parseval frames, the modulus and no
+    Statement (``docs/theory.md``, energy identity): with Parseval frames, the modulus and no
     pooling, ‖f‖² = Σ_{n<N} |||Φ^n(f)|||² + W_N(f) exactly — each layer
     splits ‖U[q]f‖² into ‖U[q]f * χ‖² and Σ_λ ‖U[q]f * g_λ‖² (LP ≡ 1), and
     the modulus keeps norms.  For any admissible network the right-hand side
@@ -1227,7 +1200,7 @@ def parseval_twin(net):
         d = m.frame.to_dict()
         d.update(tight=True, scale=1.0)
         modules.append(Module(_frames.from_dict(d), Modulus(), NoPooling()))
-    return Network(modules, net.shape, real_input=net.real_input)
+    return net.replace(modules=modules, prune=None)
 
 
 def deepen(net, depth):
@@ -1238,19 +1211,24 @@ def deepen(net, depth):
     coarser grid can have a slightly different LP sum) that layer alone is
     scaled down to max(B, B L² R²) = 1, so a deeper copy of an admissible
     network stays admissible.  Layers 0 … N − 1 and the features Φ^0 … Φ^N
-    are those of ``net``.  Raises ValueError when a grid becomes too small
-    for the frame or not divisible by the pooling.
+    are those of ``net``; every option is kept, the feature grid of
+    ``net(x)`` where it divides the deeper grids (it plays no part in the
+    energies that ``deepen`` serves).  Raises ValueError when a grid becomes
+    too small for the frame or not divisible by the pooling.
     """
     if depth <= net.depth:
         return net
     modules = list(net.modules) + [net.modules[-1]] * (depth - net.depth)
-    deep = Network(modules, net.shape, prune=net.prune, real_input=net.real_input)
+    grid = net.feature_grid
+    deep = net.replace(modules=modules, feature_grid=None)
+    if grid is not None and all(g % f == 0 for shape in deep.grids for g, f in zip(shape, grid)):
+        deep = deep.replace(feature_grid=grid)
     bounds = deep.bounds()
     for n in range(net.depth, depth):
-        if bounds[n].value > 1 + 1e-12:
+        if not bounds[n].admissible:
             m = modules[n]
             modules[n] = Module(m.frame.scaled(1 / math.sqrt(bounds[n].value)), m.nonlinearity, m.pooling)
-    return Network(modules, net.shape, prune=net.prune, real_input=net.real_input)
+    return deep.replace(modules=modules)
 
 
 def _largest_intermediate(net):

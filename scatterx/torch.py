@@ -34,24 +34,18 @@ non-expansive, |||Φ(f) − Φ(h)||| ≤ ‖f − h‖, whatever the training di
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import math
 
 import numpy as np
 import torch
 from torch import nn
 
-from .network import Network
+import frames
+
+from .network import Network, admissibility_value
+from .plans import network_plans
 
 __all__ = ["ScatteringModule"]
-
-
-def _reflect(a, ndim):
-    """a(−ω) on the DFT grid (the last ``ndim`` axes)."""
-    for axis in range(a.ndim - ndim, a.ndim):
-        a = torch.roll(torch.flip(a, dims=(axis,)), 1, dims=axis)
-    return a
 
 
 class ScatteringModule(nn.Module):
@@ -73,8 +67,8 @@ class ScatteringModule(nn.Module):
 
     def __init__(self, network, learnable=False):
         super().__init__()
-        config = network.to_dict() if isinstance(network, Network) else dict(network)
-        self.network = Network.from_dict(config)  # never run: stays picklable
+        # A copy with every option kept (a dict: a network description, checked by from_dict).
+        self.network = network.replace() if isinstance(network, Network) else Network.from_dict(dict(network))
         self.learnable = bool(learnable)
         net = self.network
         self._input_real = net.real_layers()
@@ -108,53 +102,41 @@ class ScatteringModule(nn.Module):
             out.append(t)
         return tuple(out)
 
-    def _view(self):
-        """A copy of the network whose plans take their filters from this module (not pickled: rebuilt)."""
-        view = self.__dict__.get("_network_view")
-        if view is None:
-            plans = Network.from_dict(self.network.to_dict())._plans_for
-            view = copy.copy(self.network)
-            view._plans = {
-                flag: [
-                    dataclasses.replace(
-                        plan, bank_at=lambda level, n=n: self.responses(n), _device_cache={}, _blocks_cache={}
-                    )
-                    for n, plan in enumerate(plans(flag))
-                ]
-                for flag in (True, False)
-            }
-            self.__dict__["_network_view"] = view
-        return view
+    def plans(self, decimate_output=True):
+        """The network's layer plans compiled over this module's tensors (``scatterx.plans``), cached.
+
+        Not pickled: they hold closures, and are rebuilt on first use.
+        """
+        cache = self.__dict__.setdefault("_compiled", {})
+        key = bool(decimate_output)
+        if key not in cache:
+            cache[key] = network_plans(self.network, decimate_output=key, responses=self.responses)
+        return cache[key]
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        state.pop("_network_view", None)  # closures: rebuilt on first use
+        state.pop("_compiled", None)
         return state
 
     # ------------------------------------------------------------ forward
     def forward(self, x):
-        """Flat features (``Network.__call__``) of ``x`` (batch, *shape)."""
-        return self._view()(x if torch.is_tensor(x) else torch.as_tensor(x))
+        """Flat features (``Network.features``) of ``x`` (batch, *shape)."""
+        return self.network.features(_tensor(x), plans=self.plans(True))
 
     def layers(self, x):
         """Φ^0 … Φ^N (``Network.layers``) with this module's filters."""
-        return self._view().layers(x if torch.is_tensor(x) else torch.as_tensor(x))
+        return self.network.layers(_tensor(x), plans=self.plans(False))
 
     # ------------------------------------------------------------ admissibility
     @torch.no_grad()
     def admissibility(self):
         """v_n = max(B_n, B_n L_n² R_n²) of every layer n = 0 … N from the current responses."""
         net, values = self.network, []
-        for n in range(net.depth + 1):
-            lowpass, filters = self.responses(n)
-            lp = lowpass.abs().double() ** 2
-            if filters is not None:
-                lp = lp + (filters.abs().double() ** 2).sum(dim=0)
-            if self._input_real[n]:
-                lp = 0.5 * (lp + _reflect(lp, net.ndim))
-            B = float(lp.max())
+        for n, real in enumerate(self._input_real):
+            lowpass, filters = (_complex128(t) for t in self.responses(n))
+            _, B = frames.frame_bounds(lowpass, filters, symmetric=real)
             L, R = net.modules[n].lipschitz if n < net.depth else (1.0, 1.0)
-            values.append(max(B, B * L**2 * R**2))
+            values.append(admissibility_value(B, L, R))
         return values
 
     @torch.no_grad()
@@ -174,3 +156,11 @@ class ScatteringModule(nn.Module):
 
     def extra_repr(self):
         return f"shape={self.network.shape}, depth={self.network.depth}, learnable={self.learnable}"
+
+
+def _tensor(x):
+    return x if torch.is_tensor(x) else torch.as_tensor(x)
+
+
+def _complex128(t):
+    return None if t is None else t.to(torch.complex128)

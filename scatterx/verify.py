@@ -25,12 +25,10 @@ from __future__ import annotations
 
 import argparse
 import base64
-import dataclasses
 import html
 import io
 import json
 import os
-import platform
 import sys
 import time
 from dataclasses import dataclass
@@ -39,9 +37,11 @@ from pathlib import Path
 import numpy as np
 
 import frames as _frames
+from frames._json import jsonable
 
 from . import theory as th
-from .network import Module, Network
+from ._environment import environment
+from .network import Module, Network, as_network
 from .operators import Modulus, Subsample
 
 __all__ = [
@@ -102,18 +102,6 @@ class VerifyOptions:
 
 
 # ------------------------------------------------------------------ running
-def _as_network(network):
-    if isinstance(network, Network):
-        return network
-    if isinstance(network, (str, Path)):
-        network = json.loads(Path(network).read_text())
-    if isinstance(network, dict):
-        return Network.from_dict(network)
-    raise TypeError(
-        f"network must be a scatterx.Network, its to_dict() or a path to that JSON, got {type(network).__name__}"
-    )
-
-
 def _parseval(net, x):
     """The energy identity on the Parseval twin, trimmed to a depth that fits th.PATH_BUDGET."""
     try:
@@ -121,7 +109,7 @@ def _parseval(net, x):
     except ValueError as e:
         return {"applies": False, "reason": f"no Parseval version of these frames: {e}"}
     while twin.depth > 1 and th._largest_intermediate(twin) > th.PATH_BUDGET:
-        twin = Network(twin.modules[:-1], twin.shape, real_input=twin.real_input)
+        twin = twin.replace(modules=twin.modules[:-1])
     result = th.energy_propagation(twin, x)
     return {"applies": True, "twin_depth": twin.depth, "twin": twin.to_dict(), **result.to_dict()}
 
@@ -132,7 +120,7 @@ def _parseval_decay(net, x, opt):
         twin = th.parseval_twin(net)
     except ValueError as e:
         return {"applies": False, "reason": f"no Parseval version of these frames: {e}"}
-    twin = Network(twin.modules[:1], twin.shape, real_input=twin.real_input)
+    twin = twin.replace(modules=twin.modules[:1])
     result = th.energy_decay(
         twin, x, depth=opt.decay_depth or 6, eps=opt.eps, n_signals=opt.decay_signals, seed=opt.seed
     )
@@ -165,7 +153,7 @@ def run_verify(network, inputs=None, out_dir=None, progress=True, *, options=Non
         raise TypeError("run_verify needs out_dir, the folder the report is written to")
     from tqdm.auto import tqdm
 
-    net = _as_network(network)
+    net = as_network(network)
     opt = options or VerifyOptions()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -229,7 +217,7 @@ def run_verify(network, inputs=None, out_dir=None, progress=True, *, options=Non
         "network": net.to_dict(),
         "summary": _summary(net),
         "inputs": {"source": source, "names": names, "count": int(len(x)), "shape": list(net.shape)},
-        "options": _jsonable_options(opt),
+        "options": jsonable(opt),
         **results,
     }
     record["verdicts"] = _verdicts(record)
@@ -244,7 +232,7 @@ def run_verify(network, inputs=None, out_dir=None, progress=True, *, options=Non
         "seconds": timing,
         "cpu_seconds": time.process_time() - cpu_start,
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-        "environment": _environment(),
+        "environment": environment(),
     }
     _write(out, record, figures)
     bar.update()
@@ -258,10 +246,6 @@ def _loud(net, x, opt):
         loud, x, n_random=opt.n_random, adversarial_steps=opt.loud_adversarial_steps, seed=opt.seed
     )
     return {"scale": opt.loud_scale, "admissibility_worst": th.admissibility(loud).worst, **result.to_dict()}
-
-
-def _jsonable_options(opt):
-    return json.loads(json.dumps(dataclasses.asdict(opt)))
 
 
 def _summary(net):
@@ -291,25 +275,6 @@ def _summary(net):
     }
 
 
-def _environment():
-    env = {
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "cpu_count": os.cpu_count(),
-    }
-    try:
-        env["cpus_available"] = len(os.sched_getaffinity(0))
-    except AttributeError:
-        pass
-    torch = th._torch()
-    if torch is not None:
-        env["torch"] = torch.__version__
-        env["torch_threads"] = torch.get_num_threads()
-    return env
-
-
-# ------------------------------------------------------------------ verdicts
 def _verdict(statement, holds, margin, text):
     return {"statement": statement, "holds": holds, "margin": margin, "text": text}
 

@@ -245,7 +245,7 @@ def test_pca_projects_before_the_classifier(tmp_path):
     assert saved["setup"]["pca"] == 12 and "first 12 principal components" in (tmp_path / "results.md").read_text()
     with pytest.raises(ValueError, match=r"pca=100000 components for 'haar': expected at most"):
         compare([("haar", small(frames.pywavelet("haar", J=2)))], "digits", tmp_path, pca=100000, progress=False)
-    with pytest.raises(ValueError, match="pca must be >= 1"):
+    with pytest.raises(ValueError, match="pca must be a positive int, got 0"):
         compare(["kymatio"], "digits", tmp_path, pca=0)
 
 

@@ -141,8 +141,8 @@ def test_frontends_are_differentiable():
     "kwargs, err, match",
     [
         (dict(J=6, shape=(32, 32)), ValueError, "J=6 is too large for shape \\(32, 32\\).*largest allowed J is 5"),
-        (dict(J=0, shape=(32, 32)), ValueError, "J must be >= 1, got 0"),
-        (dict(J=2, shape=(32, 32), L=0), ValueError, "L must be >= 1, got 0"),
+        (dict(J=0, shape=(32, 32)), ValueError, "J must be a positive int, got 0"),
+        (dict(J=2, shape=(32, 32), L=0), ValueError, "L must be a positive int, got 0"),
         (dict(J=2, shape=(32, 32), max_order=3), ValueError, "max_order must be one of 1, 2, got 3"),
         (dict(J=2, shape=(32, 32), out_type="dict"), ValueError, "out_type must be one of"),
         (dict(J=2, shape=(32,)), (TypeError, ValueError), "shape must be \\(M, N\\)"),
@@ -157,9 +157,9 @@ def test_scattering2d_bad_arguments(kwargs, err, match):
     "kwargs, err, match",
     [
         (dict(J=11, shape=1024), ValueError, "J=11 is too large for N=1024.*largest allowed J is 10"),
-        (dict(J=4, shape=256, Q=0), ValueError, "Q must be >= 1, got 0"),
+        (dict(J=4, shape=256, Q=0), ValueError, "Q must be a positive int, got 0"),
         (dict(J=4, shape=256, T=512), ValueError, "T=512.*cannot exceed the input length N=256"),
-        (dict(J=4, shape=256, oversampling=-1), ValueError, "oversampling must be >= 0"),
+        (dict(J=4, shape=256, oversampling=-1), ValueError, "oversampling must be an int >= 0"),
         (dict(J=4, shape=(256, 2)), ValueError, "shape must be an int or a 1-tuple"),
     ],
 )

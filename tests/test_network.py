@@ -1,4 +1,4 @@
-"""The generic network against the theory's exact statements (DESIGN §1)."""
+"""The generic network against the theory's exact statements (docs/theory.md)."""
 
 import json
 
@@ -228,7 +228,7 @@ def _one_item_bytes(net, x):
     from scatterx import _core
     from scatterx._backend import Backend
 
-    plans = net._plans_for(True) if isinstance(net, sx.Network) else net._plans
+    plans = net.plans(True) if isinstance(net, sx.Network) else net.plans()
     grid = (
         tuple(x.shape[1:])
         if isinstance(net, sx.Network)

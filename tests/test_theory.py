@@ -1,4 +1,4 @@
-"""scatterx.theory: the statements of DESIGN §1 hold on every family, non-linearity, pooling and depth."""
+"""scatterx.theory: the statements of docs/theory.md hold on every family, non-linearity, pooling and depth."""
 
 import functools
 import json
