@@ -10,7 +10,8 @@ Every loader returns a :class:`Dataset`; nothing is downloaded.
   10,000 images of 28×28, 10 classes, read from a folder of the four
   standard IDX files (raw or ``.gz``) with their headers checked
   (``scatterx.io.read_idx``: magic 2051 / 2049, sizes, byte counts).  The
-  folder is ``path=``, else ``$SCATTERX_FASHION_MNIST``, else the first of
+  folder is ``path=`` (``--data-path`` of ``scatterx compare``), else
+  ``$SCATTERX_FASHION_MNIST``, else the first of
   :data:`FASHION_MNIST_FOLDERS` that holds the files: the cache that
   ``make data`` fills (Debian's ``dataset-fashion-mnist`` unpacked with
   ``apt-get download`` + ``dpkg -x``) and the package's system location.
@@ -38,6 +39,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+
+from ._optional import require
 
 __all__ = [
     "Dataset",
@@ -161,8 +164,8 @@ def _fashion_folder(path):
         "Fashion-MNIST not found in "
         + ", ".join(map(str, folders))
         + ". Run `make data` (apt-get download dataset-fashion-mnist + dpkg -x into "
-        f"{_CACHE}), or pass the folder holding the four IDX files (path=, or "
-        "$SCATTERX_FASHION_MNIST)."
+        f"{_CACHE}), or name the folder holding the four IDX files: path= in Python, --data-path on the "
+        "command line (scatterx compare), or $SCATTERX_FASHION_MNIST."
     )
 
 
@@ -215,6 +218,7 @@ def load_fashion_mnist(path=None, *, dtype=np.float32):
 # ------------------------------------------------------------------ bundled sets
 def load_digits(*, dtype=np.float32, seed=0):
     """scikit-learn's 1,797 digits (8×8, 17 grey levels) centred on a 16×16 zero grid; 75/25 % stratified split."""
+    require("sklearn", "the digits data set")
     from sklearn.datasets import load_digits as sk_digits
     from sklearn.model_selection import train_test_split
 
@@ -241,10 +245,9 @@ def load_mnist1d(*, dtype=np.float32, seed=None):
 
     ``seed`` overrides the generator's default seed (42).
     """
-    try:
-        from mnist1d.data import get_dataset_args, make_dataset
-    except ImportError:
-        raise ImportError("MNIST-1D needs the mnist1d package: pip install mnist1d") from None
+    require("mnist1d", "the MNIST-1D data set")
+    from mnist1d.data import get_dataset_args, make_dataset
+
     args = get_dataset_args()
     if seed is not None:
         args.seed = seed
@@ -272,6 +275,7 @@ def load_textures(*, patch=32, images=TEXTURE_IMAGES, dtype=np.float32):
     removed and is divided by its image's standard deviation, so that
     classes differ by texture, not by mean brightness.
     """
+    require("skimage", "the textures data set")
     import skimage.data
     from skimage.color import rgb2gray
 

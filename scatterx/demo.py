@@ -11,7 +11,7 @@ the same split, with a standardised logistic regression (C = 0.1, fixed):
 test accuracy, feature count, extraction time and the admissibility
 max(B, BL²R²) after ``.admissible()``.  Writes ``results.md``,
 ``results.json``, ``accuracy_vs_cost.png`` and the figures of the Morlet
-bank (filters in Fourier and the Littlewood–Paley sum).
+bank (filters in Fourier and the Littlewood–Paley sum, before rescaling).
 
     python -m scatterx.demo --out demo-output
 """
@@ -22,6 +22,8 @@ import argparse
 import shlex
 import sys
 from pathlib import Path
+
+from ._optional import require
 
 __all__ = ["demo_options", "write_figures", "main"]
 
@@ -47,7 +49,7 @@ BANKS = ((2, GRID, "morlet"), (3, (64, 64), "morlet_J3_64"))
 
 
 def write_figures(out):
-    """The Morlet banks' figures (filters and Littlewood–Paley sums) in ``out``; their paths."""
+    """The Morlet banks' figures (filters, Littlewood–Paley sums as rendered, before rescaling) in ``out``."""
     import frames
 
     from .plots import plot_filters, plot_littlewood_paley
@@ -55,16 +57,28 @@ def write_figures(out):
     paths = []
     for J, shape, stem in BANKS:
         bank = frames.morlet(J=J, L=8).render(shape)
+        note = f"Morlet J={J} L=8 on {shape[0]}×{shape[1]} as rendered, before any rescaling"
         paths += [
             plot_filters(bank, out / f"{stem}_filters.png"),
-            plot_littlewood_paley(bank, out / f"{stem}_littlewood_paley.png"),
+            plot_littlewood_paley(bank, out / f"{stem}_littlewood_paley.png", note=note),
         ]
     return paths
 
 
 def _notes(figures):
-    """The report's last paragraph: the figures of the filters."""
-    return (" ".join(f"![{f.stem}]({f.name})" for f in figures),)
+    """The report's notes: which B each Littlewood–Paley figure shows, and the figures themselves."""
+    import frames
+
+    bounds = [frames.morlet(J=J, L=8).render(shape).bounds(symmetric=True)[1] for J, shape, _ in BANKS]
+    return (
+        "Littlewood–Paley figures: they show the Morlet banks as rendered, before any rescaling: "
+        f"B = {bounds[0]:.6g} for J=2 on the 16×16 grid (the bank of the three networks; "
+        f"morlet_littlewood_paley.png) and B = {bounds[1]:.4g} for J=3 on 64×64 (for comparison; "
+        "morlet_J3_64_littlewood_paley.png). The table's max(B, BL²R²) is measured on the networks after "
+        "`.admissible()` divided each layer's frame by the square root of that layer's max(B, BL²R²) "
+        "(`Network.bounds()`), hence 1.000.",
+        " ".join(f"![{f.stem}]({f.name})" for f in figures),
+    )
 
 
 def main(argv=None):
@@ -78,6 +92,8 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if not args.figures_only:
+            require("sklearn", "the demo (its classifier)")
         figures = write_figures(out)
         if args.figures_only:
             print("\n".join(map(str, figures)))

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._figures import figure, save
 
-__all__ = ["plot_filters", "plot_littlewood_paley", "plot_filters_space"]
+__all__ = ["plot_filters", "plot_littlewood_paley", "plot_filters_space", "panel_label"]
 
 
 def _centred(a):
@@ -28,7 +28,7 @@ def _axes_extent(shape):
 def plot_filters(bank, path, title=None, max_panels=48):
     """|ĝ_λ(ω)| of every filter (one panel each, up to ``max_panels``) and |χ̂| first."""
     responses = [bank.lowpass] + list(bank.filters[:max_panels])
-    labels = ["χ (low-pass)"] + [_label(m) for m in bank.meta[:max_panels]]
+    labels = ["χ (low-pass)"] + [panel_label(m) for m in bank.meta[:max_panels]]
     if bank.ndim == 1:
         fig, ax = figure(figsize=(9, 3.5))
         f = np.fft.fftshift(np.fft.fftfreq(bank.shape[0]))
@@ -53,8 +53,12 @@ def plot_filters(bank, path, title=None, max_panels=48):
     return save(fig, path)
 
 
-def plot_littlewood_paley(bank, path, title=None, symmetric=True):
-    """The (symmetrised) Littlewood–Paley sum with its frame bounds (A, B) in the title."""
+def plot_littlewood_paley(bank, path, title=None, symmetric=True, note=None):
+    """The (symmetrised) Littlewood–Paley sum with its frame bounds (A, B) in the title.
+
+    ``note``: a first title line saying which bank this is (e.g. that it is
+    shown before a network's ``.admissible()`` rescales it).
+    """
     lp = bank.littlewood_paley(symmetric=symmetric)
     A, B = float(lp.min()), float(lp.max())
     kind = "symmetrised LP sum ½(LP(ω)+LP(−ω))" if symmetric else "LP sum"
@@ -75,7 +79,8 @@ def plot_littlewood_paley(bank, path, title=None, symmetric=True):
         fig.colorbar(im, ax=ax)
         ax.set_xlabel("ω₂ (cycles/sample)")
         ax.set_ylabel("ω₁ (cycles/sample)")
-    ax.set_title(title or f"{kind}\nA = {A:.4g}, B = {B:.4g}", fontsize=9)
+    default = f"{kind}\nA = {A:.4g}, B = {B:.4g}"
+    ax.set_title(title or (f"{note}\n{default}" if note else default), fontsize=9)
     return save(fig, path)
 
 
@@ -86,7 +91,7 @@ def plot_filters_space(bank, path, title=None, max_panels=48, crop=None):
     quarter of the grid, at least 16) so that short filters stay visible.
     """
     responses = [bank.lowpass] + list(bank.filters[:max_panels])
-    labels = ["χ (low-pass)"] + [_label(m) for m in bank.meta[:max_panels]]
+    labels = ["χ (low-pass)"] + [panel_label(m) for m in bank.meta[:max_panels]]
     spatial = [np.fft.fftshift(np.fft.ifftn(r)) for r in responses]
     crop = crop or max(16, min(bank.shape) // 4)
     window = tuple(slice(max(0, n // 2 - crop // 2), n // 2 + crop // 2 + 1) for n in bank.shape)
@@ -117,9 +122,34 @@ def plot_filters_space(bank, path, title=None, max_panels=48, crop=None):
     return save(fig, path)
 
 
-def _label(meta):
+def _degrees(angle):
+    return f"{math.degrees(angle):.0f}°"
+
+
+def panel_label(meta):
+    """A panel title from a filter's ``meta``: scale, then what tells the filters of one scale apart.
+
+    Morlet: θ index; shearlet: cone and shear k; curvelet and ridgelet: the
+    wedge; PyWavelets: the detail ('ad', 'da', 'dd'); Gabor: the lattice
+    index m; then the orientation of the 2-D filter's frequency centre
+    (``meta['angle']``) in degrees.
+    """
+    first = [f"j={meta['j']}"] if "j" in meta else []
     if "theta" in meta:
-        return f"j={meta['j']}, θ={meta['theta']}"
-    if "j" in meta:
-        return f"j={meta['j']}, ξ={meta.get('xi', float('nan')):.3g}"
-    return f"scale {meta.get('scale', '?')}"
+        first.append(f"θ={meta['theta']}")
+    elif "shear" in meta:
+        first.append(f"cone {meta['cone']}, k={meta['shear']}")
+    elif "wedge" in meta:
+        first.append(f"wedge {meta['wedge']}")
+    elif "detail" in meta:
+        first.append(str(meta["detail"]))
+    elif "m" in meta:
+        m = meta["m"]
+        first.append(f"m={tuple(m) if isinstance(m, (list, tuple)) else m}")
+    elif "xi" in meta:
+        first.append(f"ξ={meta['xi']:.3g}")
+    else:
+        first.append(f"scale {meta.get('scale', '?')}")
+    if "angle" in meta:
+        first.append(_degrees(meta["angle"]))
+    return ", ".join(first)

@@ -259,3 +259,71 @@ def test_figures_of_frontend_rows_only_raise_no_warning(tmp_path):
         warnings.simplefilter("error")
         paths = write_figures(tmp_path, rows)
     assert all(p.stat().st_size > 0 for p in paths)
+
+
+def test_curvelet_and_ridgelet_rows_agree_because_at_j2_the_banks_are_identical():
+    from scatterx.compare import CURVELET_RIDGELET_NOTE
+
+    configs = {c.family: c for c in preset("families", (28, 28))}
+    curvelet, ridgelet = configs["curvelet"].extractor, configs["ridgelet"].extractor
+    for n in range(curvelet.depth):  # every layer's filters and low-pass, bit for bit
+        a, b = curvelet.bank(n), ridgelet.bank(n)
+        assert np.array_equal(a.filters, b.filters) and np.array_equal(a.lowpass, b.lowpass)
+    assert configs["ridgelet"].note == CURVELET_RIDGELET_NOTE
+    # The note's other claim: at J=3 the direction counts differ (4, 8, 8 against 4, 8, 16).
+    assert (len(frames.curvelet(J=3).render((32, 32))), len(frames.ridgelet(J=3).render((32, 32)))) == (20, 28)
+    with pytest.raises(ValueError):
+        frames.ridgelet(J=3).render((14, 14))  # the families' last-layer grid on Fashion-MNIST
+
+
+def test_report_notes_the_ridgelet_row_and_every_header_is_unambiguous(tmp_path):
+    from scatterx.compare import CURVELET_RIDGELET_NOTE, Config
+
+    ridgelet = next(c for c in preset("families", (16, 16)) if c.family == "ridgelet")
+    options = CompareOptions(train=200, test=100, curve=(), n_theory=1, progress=False)
+    compare([Config("ridgelet J=2", ridgelet.extractor, "ridgelet", ridgelet.note)], "digits", tmp_path, options)
+    text = (tmp_path / "results.md").read_text()
+    assert f"Note: {CURVELET_RIDGELET_NOTE}" in text
+    header = next(line for line in text.splitlines() if line.startswith("| configuration")).strip("| ").split(" | ")
+    assert len(set(header)) == len(header) and "C" not in header
+    assert "classifier C" in header and "Thm 2 constant" in header
+
+
+def test_a_configuration_has_one_colour_in_every_figure():
+    from scatterx.compare import series_styles
+
+    rows = [
+        {"name": n, "configuration": n.split(" + ")[0], "features": "log" if "+" in n else "raw"}
+        for n in ["a", "a + log", "b", "b + log"] + [f"c{i}" for i in range(10)]
+    ]
+    styles = series_styles(rows)
+    assert styles["a"]["color"] == styles["a + log"]["color"] != styles["b"]["color"]
+    assert styles["a + log"]["markerfacecolor"] == "none"  # the transformed row: hollow marker, dashed line
+    # Past the palette's 10 colours, the marker tells the configurations apart.
+    assert len({(s["color"], s["marker"]) for n, s in styles.items() if "+" not in n}) == 12
+
+
+def test_classifier_fits_show_progress_on_stderr(tmp_path, capsys):
+    options = CompareOptions(train=200, test=100, curve=(0.5,), n_theory=0)
+    compare([("haar", small(frames.pywavelet("haar", J=2)))], "digits", tmp_path, options)
+    err = capsys.readouterr().err
+    assert "haar (logreg)" in err and "fit" in err  # the bar over the 4 + 1 + 1 fits
+    assert "haar: accuracy" in err
+
+
+def test_without_scikit_learn_compare_names_the_extra_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    # A fresh interpreter where `import sklearn` fails, as in an environment without the extra.
+    code = (
+        "import sys; sys.modules['sklearn'] = None\n"
+        "from scatterx.cli import main\n"
+        f"main(['compare', 'kymatio', '--dataset', 'digits', '--out', {str(tmp_path)!r}])"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert r.stderr.strip().splitlines() == [
+        "scatterx compare: scatterx.compare (its classifiers) needs scikit-learn, which is not installed: "
+        "pip install 'scatterx[sklearn]' (or 'scatterx[all]')"
+    ]

@@ -63,8 +63,10 @@ def test_fashion_mnist_refuses_labels_that_do_not_match_the_images(fashion_folde
 def test_missing_fashion_mnist_says_to_run_make_data(tmp_path, monkeypatch):
     monkeypatch.delenv("SCATTERX_FASHION_MNIST", raising=False)
     monkeypatch.setattr(datasets, "FASHION_MNIST_FOLDERS", (tmp_path / "nowhere",))
-    with pytest.raises(FileNotFoundError, match="make data"):
+    with pytest.raises(FileNotFoundError, match="make data") as error:
         load("fashion-mnist")
+    # Both ways of naming the folder: the Python argument and the command-line flag.
+    assert "path= in Python" in str(error.value) and "--data-path on the command line" in str(error.value)
     with pytest.raises(FileNotFoundError, match="lacks"):
         load_fashion_mnist(tmp_path)
 

@@ -1,6 +1,8 @@
 """``make demo``: the ``demo`` preset run through ``scatterx.compare``, its report and its figures."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -73,9 +75,19 @@ def test_demo_writes_the_table_and_the_figures(demo_run, capsys):
     assert rows["Kymatio layout: Scattering2D(J=2, L=8)"]["n_features"] == 81 * 4 * 4
     text = (out / "results.md").read_text()
     header = next(line for line in text.splitlines() if line.startswith("| configuration"))
-    assert header == ("| configuration | test accuracy | features | extraction (s) | images/s | C | max(B, BL²R²) |")
+    assert header == (
+        "| configuration | test accuracy | features | extraction (s) | images/s | classifier C | max(B, BL²R²) |"
+    )
     for name in ("accuracy_vs_cost", "morlet_filters", "morlet_littlewood_paley", "morlet_J3_64_littlewood_paley"):
         assert (out / f"{name}.png").read_bytes()[:8] == PNG and f"]({name}.png)" in text
+
+
+def test_demo_report_says_which_frame_bound_is_before_rescaling(demo_run):
+    text = (demo_run / "results.md").read_text()
+    _, B = frames.morlet(J=2, L=8).render((16, 16)).bounds(symmetric=True)
+    _, B3 = frames.morlet(J=3, L=8).render((64, 64)).bounds(symmetric=True)
+    assert f"before any rescaling: B = {B:.6g} for J=2 on the 16×16 grid" in text
+    assert f"B = {B3:.4g} for J=3 on 64×64" in text and "after `.admissible()`" in text
 
 
 def test_figures_only_writes_the_four_filter_figures(tmp_path, capsys):
@@ -86,4 +98,17 @@ def test_figures_only_writes_the_four_filter_figures(tmp_path, capsys):
         "morlet_J3_64_littlewood_paley.png",
         "morlet_filters.png",
         "morlet_littlewood_paley.png",
+    ]
+
+
+def test_without_scikit_learn_the_demo_names_the_extra_in_one_line(tmp_path):
+    # A fresh interpreter where `import sklearn` fails, as in an environment without the extra.
+    code = (
+        f"import sys; sys.modules['sklearn'] = None\nfrom scatterx.demo import main; main(['--out', {str(tmp_path)!r}])"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert r.stderr.strip().splitlines() == [
+        "python -m scatterx.demo: the demo (its classifier) needs scikit-learn, which is not installed: "
+        "pip install 'scatterx[sklearn]' (or 'scatterx[all]')"
     ]

@@ -52,7 +52,7 @@ of a run are one :class:`CompareOptions`.
 
 from .cli import main, register_cli
 from .options import CompareOptions
-from .presets import PRESETS, Config, Pixels, configurations, preset
+from .presets import CURVELET_RIDGELET_NOTE, PRESETS, Config, Pixels, configurations, preset
 from .report import series_styles, table, write_figures, write_report
 from .runner import compare, theory_measures
 from .selection import CLASSIFIERS, FEATURE_TRANSFORMS, LOG_EPS, estimator, fit_and_score, transform_features
@@ -65,6 +65,7 @@ __all__ = [
     "Config",
     "Pixels",
     "configurations",
+    "CURVELET_RIDGELET_NOTE",
     "CLASSIFIERS",
     "FEATURE_TRANSFORMS",
     "LOG_EPS",

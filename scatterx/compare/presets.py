@@ -8,10 +8,8 @@
   Gabor (4×4 lattice, real-input half), PyWavelets haar / db4 / bior2.2
   (J=2), shearlet, curvelet, ridgelet (J=2).  1-D (MNIST-1D): Morlet (J=3,
   Q=4), Gabor (16 frequencies), haar / db4 / bior2.2 (J=3); the directional
-  families are 2-D only.  At J=2 the curvelet and ridgelet banks coincide
-  (4 then 8 directions; the two scalings first differ at the third scale),
-  so their rows are equal: J=3 does not fit the last layer's 14×14 grid
-  on Fashion-MNIST (those families need 2^(J+1) ≤ the grid).
+  families are 2-D only.  At J=2 the curvelet and ridgelet banks are the same
+  bank (:data:`CURVELET_RIDGELET_NOTE`), which the report says under its table.
 * ``icml2016`` — the grid of Wiatowski et al. (ICML 2016): Haar wavelets,
   3 scales × 3 directions (``frames.pywavelet('haar', J=3)``), depth 2
   (layers 0–2), frequency-decreasing paths; non-linearity ∈ {modulus, ReLU,
@@ -36,18 +34,29 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Config", "Pixels", "PRESETS", "preset", "configurations"]
+__all__ = ["Config", "Pixels", "PRESETS", "preset", "configurations", "CURVELET_RIDGELET_NOTE"]
 
 PRESETS = ("families", "icml2016", "kymatio", "demo")
+
+#: Why the ``families`` preset's curvelet and ridgelet rows agree (checked in tests/test_compare.py).
+CURVELET_RIDGELET_NOTE = (
+    "ridgelet J=2 and curvelet J=2 are the same network: the two families share their windows and differ "
+    "only in how the number of directions grows from one scale to the next (ridgelets double it at every "
+    "scale, curvelets every other scale), so with J=2 both have 4 then 8 directions and render identical "
+    "filters; only their extraction times differ. They first differ at J=3 (ridgelet 4, 8, 16 directions; "
+    "curvelet 4, 8, 8), which needs a last-layer grid of at least 16 (2^(J+1)); the preset keeps J=2 so that "
+    "one architecture fits every data set (the last layer's grid is shape / 2: 14×14 on Fashion-MNIST)."
+)
 
 
 @dataclass
 class Config:
-    """One compared feature extractor: a name, the extractor, and its family (for the figures)."""
+    """One compared feature extractor: a name, the extractor, its family, and a note for the report."""
 
     name: str
     extractor: object
     family: str = ""
+    note: str = ""
 
 
 class Pixels:
@@ -107,7 +116,10 @@ def _families(shape):
     else:
         raise ValueError(f"preset 'families' is defined for 1-D and 2-D data, got a {d}-D grid {shape}")
     modulus = (sx.Modulus(), sx.NoPooling()), (sx.Modulus(), sx.Subsample(2))
-    return [Config(label, _network(f, shape, *modulus), family) for label, family, f in fams]
+    return [
+        Config(label, _network(f, shape, *modulus), family, CURVELET_RIDGELET_NOTE if family == "ridgelet" else "")
+        for label, family, f in fams
+    ]
 
 
 def _icml2016(shape):
@@ -198,7 +210,7 @@ def configurations(configs, shape):
         if isinstance(c, Config):
             out.append(c)
         elif isinstance(c, tuple) and len(c) == 2:
-            out += [Config(str(c[0]), e.extractor, e.family) for e in configurations([c[1]], shape)]
+            out += [Config(str(c[0]), e.extractor, e.family, e.note) for e in configurations([c[1]], shape)]
         elif isinstance(c, str) and c in PRESETS:
             out += preset(c, shape)
         elif isinstance(c, (Scattering1D, Scattering2D)):

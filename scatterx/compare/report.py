@@ -48,11 +48,11 @@ def table(rows, param="C"):
         ("features", lambda r: str(r["n_features"])),
         ("extraction (s)", lambda r: _fmt(r.get("extract_s"), ".2f")),
         ("images/s", lambda r: _fmt(r.get("images_per_s"), ".0f")),
-        (param, lambda r: _fmt(r.get(param), "g")),
+        (f"classifier {param}", lambda r: _fmt(r.get(param), "g")),
         ("max(B, BL²R²)", lambda r: _fmt(r.get("admissibility"), ".3f")),
         (f"invariance {_layers(1, rows, 'invariance')} (shift)", lambda r: _series(r, "invariance", 1)),
         ("deformation ratio", lambda r: _fmt(r.get("deformation_ratio"), ".3f")),
-        ("C (Thm 2)", lambda r: _fmt(r.get("deformation_C"), ".3g")),
+        ("Thm 2 constant", lambda r: _fmt(r.get("deformation_C"), ".3g")),
         (f"energy {_layers(0, rows, 'energy')}", lambda r: _series(r, "energy", 0)),
     ]
     cells = [[cell(r) for _, cell in columns] for r in rows]
@@ -103,7 +103,7 @@ def _columns_paragraph(rows, setup):
         text += (
             " Invariance: median over test images of |||Φ^n(T_t f) − Φ^n(f)||| / |||Φ^n(f)||| for the shift "
             f"t = {shift} samples. Deformation ratio: median |||Φ(F_τ f) − Φ(f)||| / ‖F_τ f − f‖ (≤ 1, "
-            "non-expansiveness) and Theorem 2's empirical constant C, images projected to "
+            "non-expansiveness); Thm 2 constant: Theorem 2's empirical constant C, images projected to "
             f"|ν| ≤ 1/8 ({setup['n_theory']} test images). Energy: mean |||Φ^n f|||² / ‖f‖²."
         )
     return text + " — : not measured (not a scatterx Network: the pixels or a Kymatio frontend)."
@@ -116,7 +116,8 @@ def write_report(out_dir, setup, rows):
     """
     param = next(iter(setup["search"]))
     figures = write_figures(out_dir, rows)
-    notes = list(setup["notes"])
+    # A configuration's note once (its raw and '+ log' rows share it), then the run's paragraphs as given.
+    notes = [f"Note: {n}" for n in dict.fromkeys(r["note"] for r in rows if r.get("note"))] + list(setup["notes"])
     status = (
         "." if setup["complete"] else f" (incomplete: {len(rows)} of {setup['configurations']} configurations so far)."
     )
@@ -174,16 +175,17 @@ def _handle(name, style, **changes):
 
 
 def _accuracy_vs_cost(rows, styles):
-    fig, ax = figure(figsize=(6.5, 4.5))
+    fig, ax = figure(figsize=(9, 4.8))
+    handles = []
     # The pixels need no extraction: their accuracy is a baseline line, not a point at ~0 ms.
     for r in rows:
         style = styles[r["name"]]
         if r.get("family") == "pixels":
             ax.axhline(r["accuracy"], color=style["color"], lw=1, ls=":")
+            handles.append(_handle(f"{r['name']} (no extraction)", style, marker=None, linestyle=":"))
             continue
-        x = 1e3 / r["images_per_s"]
         ax.scatter(
-            x,
+            1e3 / r["images_per_s"],
             r["accuracy"],
             s=15 + r["n_features"] / 40,
             marker=style["marker"],
@@ -191,11 +193,12 @@ def _accuracy_vs_cost(rows, styles):
             edgecolors=style["markeredgecolor"],
             alpha=0.8,
         )
-        ax.annotate(r["name"], (x, r["accuracy"]), fontsize=6, xytext=(3, 2), textcoords="offset points")
+        handles.append(_handle(f"{r['name']} ({r['n_features']} features)", style, linestyle="none"))
     ax.set_xscale("log")
     ax.set_xlabel("extraction time per image (ms, log scale); marker area ∝ feature count")
     ax.set_ylabel("test accuracy")
     ax.set_title("accuracy vs cost")
+    _legend(ax, handles)
     return fig
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .._batches import in_batches
+from .._optional import require
 from .options import CompareOptions
 from .presets import configurations
 from .report import write_report
@@ -142,6 +143,10 @@ def compare(configs, dataset, out_dir, options=None):
     -------
     list of dict, one row per configuration and feature transform (as in ``results.json``).
 
+    Raises
+    ------
+    ImportError
+        Naming the extra to install, without scikit-learn or matplotlib.
     """
     from .. import datasets
     from ..network import Network
@@ -149,6 +154,8 @@ def compare(configs, dataset, out_dir, options=None):
     options = CompareOptions() if options is None else options
     if not isinstance(options, CompareOptions):
         raise TypeError(f"options must be a CompareOptions, got {type(options).__name__}")
+    require("sklearn", "scatterx.compare (its classifiers)")
+    require("matplotlib", "scatterx.compare (its figures)")
     data = datasets.load(dataset, train=options.train, test=options.test, seed=options.seed, path=options.data_path)
     configs = configurations(configs, data.shape)
     out_dir = Path(out_dir)
@@ -175,6 +182,8 @@ def compare(configs, dataset, out_dir, options=None):
             images = np.asarray(data.x_test[: options.n_theory], dtype=np.float64)
             common.update(theory_measures(ext, images, options.shift))
         common["config"] = _record(ext)
+        if c.note:
+            common["note"] = c.note
         if options.pca is not None and options.pca > min(f_train.shape):
             raise ValueError(
                 f"pca={options.pca} components for {c.name!r}: expected at most min(training items, "
@@ -183,7 +192,9 @@ def compare(configs, dataset, out_dir, options=None):
         for transform in options.features:
             name = c.name if transform == "raw" else f"{c.name} + {transform}"
             t_train, t_test = transform_features(transform, f_train, f_test)
-            fit = fit_and_score(t_train, data.y_train, t_test, data.y_test, options)
+            fit = fit_and_score(
+                t_train, data.y_train, t_test, data.y_test, options, desc=f"{name} ({options.classifier})"
+            )
             row = {"name": name, "features": transform, **common, "accuracy": fit["accuracy"]}
             row.update({options.parameter: fit["best"], "validation": fit["validation"], "fit_s": fit["fit_s"]})
             row["curve"] = fit["curve"]

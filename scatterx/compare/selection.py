@@ -9,6 +9,7 @@ on the test set and draws the learning curve.
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 
@@ -88,14 +89,15 @@ def _fitted(classifier, value, options, f, y):
     return prep, estimator(classifier, value, options.seed).fit(prep.transform(f), y)
 
 
-def fit_and_score(f_train, y_train, f_test, y_test, options):
+def fit_and_score(f_train, y_train, f_test, y_test, options, *, desc=None):
     """Choose the hyper-parameter, refit on the whole training set, score on the test set; the learning curve.
 
     ``options`` (a :class:`~scatterx.compare.CompareOptions`) gives the
     classifier and its searched values (``search``, default
     :data:`CLASSIFIERS`), ``val_fraction``, ``search_max``, ``curve``,
     ``pca``, ``seed``, ``fit_threads`` and ``progress``.  With one searched
-    value there is nothing to choose and no validation fit.
+    value there is nothing to choose and no validation fit.  Every fit is a
+    step of a progress bar on stderr (``desc``).
 
     The BLAS under the classifier runs ``fit_threads`` threads: on a small
     shared machine more threads than free cores make OpenBLAS spin
@@ -110,17 +112,21 @@ def fit_and_score(f_train, y_train, f_test, y_test, options):
     """
     from sklearn.exceptions import ConvergenceWarning
     from threadpoolctl import threadpool_limits
+    from tqdm.auto import tqdm
 
     values = list(options.search_values)
     curve = [int(round(frac * len(y_train))) for frac in options.curve]
-    with threadpool_limits(options.fit_threads), warnings.catch_warnings():
+    steps = (len(values) if len(values) > 1 else 0) + 1 + len(curve)
+    bar = tqdm(total=steps, desc=desc, unit="fit", leave=False, file=sys.stderr, disable=not options.progress)
+    with bar, threadpool_limits(options.fit_threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        search = _search(values, f_train, y_train, options)
+        search = _search(values, f_train, y_train, options, bar)
         best = max(values, key=lambda v: (search.get(v, 0.0), -values.index(v)))
         t0 = time.perf_counter()
         prep, clf = _fitted(options.classifier, best, options, f_train, y_train)
         fit_s = time.perf_counter() - t0
         accuracy = float(clf.score(prep.transform(f_test), y_test))
+        bar.update()
         shuffled = np.random.default_rng(options.seed).permutation(len(y_train))
         points = []
         for n in curve:
@@ -128,6 +134,7 @@ def fit_and_score(f_train, y_train, f_test, y_test, options):
             if len(np.unique(y_train[idx])) >= 2:
                 prep, clf = _fitted(options.classifier, best, options, f_train[idx], y_train[idx])
                 points.append((n, float(clf.score(prep.transform(f_test), y_test))))
+            bar.update()
     points.append((len(y_train), accuracy))
     return {
         "accuracy": accuracy,
@@ -138,7 +145,7 @@ def fit_and_score(f_train, y_train, f_test, y_test, options):
     }
 
 
-def _search(values, f_train, y_train, options):
+def _search(values, f_train, y_train, options, bar):
     """Validation accuracy of each value: fitted on a stratified split of (a subset of) the training set."""
     from sklearn.model_selection import train_test_split
 
@@ -155,4 +162,5 @@ def _search(values, f_train, y_train, options):
     for v in values:
         prep, clf = _fitted(options.classifier, v, options, f_train[fit_idx], y_train[fit_idx])
         search[v] = float(clf.score(prep.transform(f_train[val_idx]), y_train[val_idx]))
+        bar.update()
     return search
