@@ -40,7 +40,7 @@ def demo_options(**changes):
     """
     from .compare import CompareOptions
 
-    base = dict(classifier="logreg", search=(DEMO_C,), curve=(), n_theory=0)
+    base = dict(classifier="logreg", search=(DEMO_C,), tol=1e-4, curve=(), n_theory=0)
     return CompareOptions(**{**base, **changes})
 
 

@@ -31,6 +31,9 @@ class CompareOptions:
         The hyper-parameter values tried on the validation split (default:
         the classifier's grid in :data:`~scatterx.compare.CLASSIFIERS`).  One
         value fixes it: no validation fit.
+    tol : float
+        Convergence tolerance of the logistic regression (lbfgs): 1e-3 keeps
+        full-split runs short; the demo uses scikit-learn's default 1e-4.
     val_fraction : float in (0, 1)
         Share of the training set held out to choose the hyper-parameter.
     search_max : int, optional
@@ -74,6 +77,7 @@ class CompareOptions:
     test: int | None = None
     classifier: str = "logreg"
     search: tuple | None = None
+    tol: float = 1e-3
     val_fraction: float = 0.2
     search_max: int | None = None
     curve: tuple = (0.125, 0.25, 0.5)
@@ -96,6 +100,8 @@ class CompareOptions:
             raise ValueError(f"classifier must be one of {', '.join(CLASSIFIERS)}, got {self.classifier!r}")
         if self.backend not in ("numpy", "torch"):
             raise ValueError(f"backend must be 'numpy' or 'torch', got {self.backend!r}")
+        if not (isinstance(self.tol, numbers.Real) and 0 < self.tol < 1):
+            raise ValueError(f"tol must be in (0, 1), got {self.tol!r}")
         if not (isinstance(self.val_fraction, numbers.Real) and 0 < self.val_fraction < 1):
             raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction!r}")
         features = (self.features,) if isinstance(self.features, str) else tuple(self.features)

@@ -51,13 +51,13 @@ def transform_features(name, f_train, f_test):
     return tuple(np.sign(f) * np.log1p(np.abs(f) / eps) for f in (f_train, f_test))
 
 
-def estimator(classifier, value, seed):
+def estimator(classifier, value, seed, tol=1e-3):
     """The scikit-learn estimator of :data:`CLASSIFIERS` ``classifier`` with hyper-parameter ``value``.
 
     ============  ====================================================
     classifier    estimator
     ============  ====================================================
-    logreg        ``LogisticRegression`` (multinomial, lbfgs, tol 1e-3)
+    logreg        ``LogisticRegression`` (multinomial, lbfgs, tolerance ``tol``)
     linear-svm    ``LinearSVC`` (squared hinge, one-vs-rest)
     svm-rbf       ``SVC`` (RBF kernel, γ = 1/(n_features·var))
     ============  ====================================================
@@ -66,7 +66,7 @@ def estimator(classifier, value, seed):
     from sklearn.svm import SVC, LinearSVC
 
     if classifier == "logreg":
-        return LogisticRegression(C=value, max_iter=1000, tol=1e-3, random_state=seed)
+        return LogisticRegression(C=value, max_iter=1000, tol=tol, random_state=seed)
     if classifier == "linear-svm":
         return LinearSVC(C=value, dual="auto", max_iter=5000, random_state=seed)
     if classifier == "svm-rbf":
@@ -86,7 +86,7 @@ def _preprocessor(pca, seed):
 def _fitted(classifier, value, options, f, y):
     """(preprocessor, classifier), both fitted on features ``f`` with labels ``y``."""
     prep = _preprocessor(options.pca, options.seed).fit(f)
-    return prep, estimator(classifier, value, options.seed).fit(prep.transform(f), y)
+    return prep, estimator(classifier, value, options.seed, options.tol).fit(prep.transform(f), y)
 
 
 def fit_and_score(f_train, y_train, f_test, y_test, options, *, desc=None):
