@@ -41,17 +41,16 @@ import time
 import _record
 import numpy as np
 import scipy.fft
-import scipy.special
-
-if not hasattr(scipy.special, "sph_harm"):  # kymatio 0.3.0 on SciPy >= 1.17 (kymatio issue 1068)
-    scipy.special.sph_harm = lambda m, n, t, p: scipy.special.sph_harm_y(n, m, p, t)
-
-import kymatio
-import kymatio.numpy
-import kymatio.torch
 import torch
 
 import scatterx as sx
+from scatterx.kymatio import allow_kymatio_import
+
+allow_kymatio_import()  # Kymatio 0.3.0 on SciPy >= 1.17
+
+import kymatio  # noqa: E402
+import kymatio.numpy  # noqa: E402
+import kymatio.torch  # noqa: E402
 
 CASES = {  # name: (kind, J, shape, L or Q, batch)
     "a": ("2d", 2, (32, 32), 8, 256),

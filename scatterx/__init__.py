@@ -5,7 +5,7 @@ Lipschitz pooling, any depth; one compute core for NumPy and PyTorch; and
 Kymatio-compatible frontends on top of it.
 """
 
-from .kymatio import Scattering1D, Scattering2D
+from .kymatio import BackendImportError, Scattering1D, Scattering2D, ScatteringValueError
 from .network import LayerBounds, Module, Network, NotAdmissibleError
 from .operators import Average, Identity, MaxPool, Modulus, NoPooling, ReLU, Sigmoid, Subsample, Tanh
 
@@ -27,4 +27,6 @@ __all__ = [
     "NoPooling",
     "Scattering2D",
     "Scattering1D",
+    "ScatteringValueError",
+    "BackendImportError",
 ]

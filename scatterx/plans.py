@@ -21,12 +21,20 @@ from __future__ import annotations
 
 import math
 
-from . import _kymatio_rules as rules
+import numpy as np
+
 from ._core import LayerPlan
 from ._tolerances import SCALE_ATOL
 from .operators import Modulus, NoPooling, Subsample
 
-__all__ = ["network_plans", "frequency_decreasing", "scattering2d_plans", "scattering1d_plans", "level_log2"]
+__all__ = [
+    "network_plans",
+    "frequency_decreasing",
+    "scattering2d_plans",
+    "scattering1d_plans",
+    "level_log2",
+    "PlanCache",
+]
 
 
 def _absolute_scales(net, n):
@@ -103,29 +111,24 @@ def level_log2(level):
     return int(round(math.log2(level)))
 
 
-def scattering2d_plans(bank, J, max_order):
-    """Kymatio 0.3.0's 2-D transform: Morlet ``bank`` on the padded grid, orders 1 … ``max_order``.
+def scattering2d_plans(js, J, max_order, responses):
+    """Kymatio 0.3.0's 2-D transform: Morlet filters of scales ``js`` on the padded grid, orders 1 … ``max_order``.
 
-    A path whose last filter has scale j is sub-sampled by 2^j (in the
-    Fourier domain), its filters cropped to the coarser grid by Kymatio's
-    rule (:func:`~scatterx._kymatio_rules.crop_2d`); paths go to strictly
-    coarser scales; every order's features are sub-sampled to 2^J.
+    ``responses(level) -> (lowpass, filters)`` gives the responses at level
+    2^r on the padded grid cropped to its 2^r-times coarser copy (Kymatio's
+    rule, :func:`~scatterx._kymatio_rules.crop_2d`), as NumPy arrays or as
+    tensors (``scatterx.torch``'s buffers, used live).  A path whose last
+    filter has scale j is sub-sampled by 2^j (in the Fourier domain); paths
+    go to strictly coarser scales; every order's features are sub-sampled to
+    2^J.
     """
-    js = [m["j"] for m in bank.meta]
-    cache = {}
-
-    def bank_at(level):
-        if level not in cache:
-            r = level_log2(level)
-            cache[level] = (rules.crop_2d(bank.lowpass, r), rules.crop_2d(bank.filters, r))
-        return cache[level]
 
     def lowpass_at(level):
-        return bank_at(level)[0], None
+        return responses(level)[0], None
 
     common = dict(output_decimation=lambda level: 2**J // level, lowpass_real=True)
     layer = dict(
-        bank_at=bank_at,
+        bank_at=responses,
         nonlinearity=Modulus(),
         decimation=lambda level, k: max(2 ** js[k] // level, 1),
         keep=lambda path, level, k: not path or js[k] > js[path[-1]],
@@ -134,45 +137,73 @@ def scattering2d_plans(bank, J, max_order):
     return [LayerPlan(**layer) for _ in range(max_order)] + [LayerPlan(lowpass_at, **common)]
 
 
-def scattering1d_plans(banks, log2_T, oversampling, max_order):
-    """Kymatio 0.3.0's 1-D transform: first- and second-order Morlet ``banks`` on the padded grid.
+def scattering1d_plans(js, n_padded, log2_T, oversampling, max_order, responses, *, average=True):
+    """Kymatio 0.3.0's 1-D transform: first- and second-order Morlet filters of scales ``js = (j1s, j2s)``.
 
-    Filter k of scale j is sub-sampled by 2^max(min(j, log2 T) − oversampling
-    − r, 0) at level 2^r, its response periodised to the coarser grid by
-    Kymatio's rule (:func:`~scatterx._kymatio_rules.periodize_1d`); the
-    features by 2^max(log2 T − r − oversampling, 0); second-order paths go to
-    strictly coarser scales.
+    ``n_padded`` is the length of the padded grid.
+    ``responses(order, level) -> (lowpass, filters)``: at level 2^r, the
+    low-pass and the filters of order 1 (``order=0``) or 2 (``order=1``)
+    periodised to the 2^r-times coarser grid (Kymatio's rule,
+    :func:`~scatterx._kymatio_rules.periodize_1d`); ``order=2`` needs the
+    low-pass only.  NumPy arrays, or tensors used live.
+
+    Averaged (``average=True``): filter k of scale j is sub-sampled by
+    2^max(min(j, log2 T) − oversampling − r, 0) at level 2^r, the features
+    by 2^max(log2 T − r − oversampling, 0).  Un-averaged (Kymatio's
+    ``average=False``, ``T=0``): filters by 2^max(j − oversampling − r, 0) and
+    the features are the moduli themselves (U[q] instead of U[q] ⋆ φ_T; the
+    order-0 feature is the input): the low-pass is replaced by the identity.
+    Second-order paths go to strictly coarser scales.
     """
-    lowpass = banks[0].lowpass
-    j = [[m["j"] for m in b.meta] for b in banks]
-    cache = {}
+    j1s, j2s = js
+    cap = log2_T if average else math.inf
 
     def bank_at(order):
-        def at(level):
-            key = (order, level)
-            if key not in cache:
-                filt = None if order == 2 else rules.periodize_1d(banks[order].filters, level)
-                cache[key] = (rules.periodize_1d(lowpass, level), filt)
-            return cache[key]
+        if average:
+            return lambda level: responses(order, level)
+        # The identity (an all-pass response) in place of χ̂: the layer's features are its maps.
+        return lambda level: (np.ones(n_padded // level), None if order == 2 else responses(order, level)[1])
 
-        return at
+    def decimation(j):
+        return lambda level, k: 2 ** max(min(j[k], cap) - oversampling - level_log2(level), 0)
 
-    def decimation(order):
-        return lambda level, k: 2 ** max(min(j[order][k], log2_T) - oversampling - level_log2(level), 0)
-
-    common = dict(
-        output_decimation=lambda level: 2 ** max(log2_T - level_log2(level) - oversampling, 0), lowpass_real=True
-    )
-    plans = [LayerPlan(bank_at(0), Modulus(), decimation=decimation(0), **common)]
+    if average:
+        output_decimation = lambda level: 2 ** max(log2_T - level_log2(level) - oversampling, 0)
+    else:
+        output_decimation = lambda level: 1
+    common = dict(output_decimation=output_decimation, lowpass_real=True)
+    plans = [LayerPlan(bank_at(0), Modulus(), decimation=decimation(j1s), **common)]
     if max_order == 2:
         plans.append(
             LayerPlan(
                 bank_at(1),
                 Modulus(),
-                decimation=decimation(1),
-                keep=lambda path, level, k: j[1][k] > j[0][path[-1]],
+                decimation=decimation(j2s),
+                keep=lambda path, level, k: j2s[k] > j1s[path[-1]],
                 **common,
             )
         )
     plans.append(LayerPlan(bank_at(2), **common))
     return plans
+
+
+class PlanCache:
+    """Plans compiled on first use, one set per key, never pickled (they hold closures).
+
+    The mixin of everything that runs plans of its own: the
+    Kymatio-compatible frontends (keyed by the settings a user may change
+    after construction, such as ``max_order``) and ``scatterx.torch``'s
+    modules (whose plans read the module's live tensors).
+    """
+
+    def cached_plans(self, key, compile):
+        """The plans for ``key``, from ``compile()`` on first use."""
+        cache = self.__dict__.setdefault("_plans", {})
+        if key not in cache:
+            cache[key] = compile()
+        return cache[key]
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_plans", None)
+        return state

@@ -1,8 +1,23 @@
-"""A scattering network as a ``torch.nn.Module``, fixed or with learned filters.
+"""Scattering as ``torch.nn.Module``s: a generic network (fixed or learned filters) and Kymatio's frontends.
 
     model = torch.nn.Sequential(ScatteringModule(net), torch.nn.Linear(net.n_features, 10))
+    from scatterx.torch import Scattering2D     # for: from kymatio.torch import Scattering2D
 
-The module runs the same compute core as ``Network.__call__`` (this file
+Every module here is a :class:`FilterModule`: its filter responses are
+module tensors (buffers, or parameters when learned), and its forward pass
+runs plans compiled over those tensors (``scatterx.plans``), cached per
+setting and never pickled.  The filters therefore move with ``.to(device)``,
+``.cuda()``, ``.double()``, ``.float()``, are saved in ``state_dict()``, and
+gradients flow through the transform.
+
+:class:`Scattering2D` and :class:`Scattering1D` are Kymatio 0.3.0's torch
+frontends (same arguments, numbers, channel order; see docs/kymatio.md):
+buffers ``phi_{r}`` / ``psi_{r}`` (2-D) and ``phi_{r}`` / ``psi1_0`` /
+``psi2_{r}`` (1-D) hold the responses at each level 2^r, in float64 until
+``.float()``; float32 and float64 inputs are accepted and give their own
+precision.
+
+:class:`ScatteringModule` runs the same compute core as ``Network.__call__`` (this file
 holds no copy of the algorithm): the network's layer plans are used with
 their filters taken from the module's tensors instead of the network's
 cached NumPy banks, so the filters move with ``.to(device)``, are saved in
@@ -42,13 +57,38 @@ from torch import nn
 
 import frames
 
+from ._kymatio1d import Scattering1DBase
+from ._kymatio2d import Scattering2DBase
 from .network import Network, admissibility_value
-from .plans import network_plans
+from .plans import PlanCache, network_plans
 
-__all__ = ["ScatteringModule"]
+__all__ = ["FilterModule", "ScatteringModule", "Scattering2D", "Scattering1D"]
 
 
-class ScatteringModule(nn.Module):
+class FilterModule(PlanCache, nn.Module):
+    """An ``nn.Module`` whose forward pass runs plans compiled over its own filter tensors.
+
+    The machinery every module of this file shares: responses registered
+    from NumPy arrays (buffers by default), plans cached per key
+    (:meth:`~scatterx.plans.PlanCache.cached_plans`) whose closures read the
+    module's tensors live (so they follow ``.to()`` and ``load_state_dict``),
+    and pickling or ``copy.deepcopy`` without the plans.
+    """
+
+    def register_response(self, name, response, learnable=False):
+        """Register a copy of the NumPy array ``response`` as buffer ``name`` (as a parameter with ``learnable``).
+
+        A copy: in-place changes of the module's filters never reach the
+        arrays it was built from (a network's cached banks).
+        """
+        tensor = torch.from_numpy(np.array(response, order="C"))
+        if learnable:
+            self.register_parameter(name, nn.Parameter(tensor))
+        else:
+            self.register_buffer(name, tensor)
+
+
+class ScatteringModule(FilterModule):
     """``network(x)`` as an ``nn.Module``: (batch, *shape) → (batch, n_features).
 
     Parameters
@@ -81,12 +121,12 @@ class ScatteringModule(nn.Module):
             for kind, (response, real_in_space) in tensors.items():
                 name = f"{kind}_{n}"
                 if not learnable:
-                    self.register_buffer(name, torch.from_numpy(np.array(response)))
+                    self.register_response(name, response)
                     continue
                 kernel = np.fft.ifftn(response, axes=tuple(range(-net.ndim, 0)))
                 kernel = np.real(kernel) if real_in_space else np.stack([kernel.real, kernel.imag], axis=-1)
                 self._kernel_real[name] = real_in_space
-                self.register_parameter(name, nn.Parameter(torch.from_numpy(np.ascontiguousarray(kernel))))
+                self.register_response(name, kernel, learnable=True)
         if learnable:
             self.project_()
 
@@ -107,16 +147,10 @@ class ScatteringModule(nn.Module):
 
         Not pickled: they hold closures, and are rebuilt on first use.
         """
-        cache = self.__dict__.setdefault("_compiled", {})
         key = bool(decimate_output)
-        if key not in cache:
-            cache[key] = network_plans(self.network, decimate_output=key, responses=self.responses)
-        return cache[key]
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_compiled", None)
-        return state
+        return self.cached_plans(
+            key, lambda: network_plans(self.network, decimate_output=key, responses=self.responses)
+        )
 
     # ------------------------------------------------------------ forward
     def forward(self, x):
@@ -164,3 +198,57 @@ def _tensor(x):
 
 def _complex128(t):
     return None if t is None else t.to(torch.complex128)
+
+
+class _TorchFrontend(FilterModule):
+    """A Kymatio frontend's filter responses as buffers: every level the paths reach, from the rendered bank."""
+
+    frontend = "torch"
+
+    def _keep_bank(self, bank):
+        for name, r in self._levels():
+            self.register_response(f"{name}_{r}", self._response_of(bank, name, r))
+
+    def _responses(self, name, r):
+        return getattr(self, f"{name}_{r}", None)
+
+    def forward(self, x):
+        """``scattering(x)``."""
+        return self.scattering(x)
+
+
+class Scattering2D(_TorchFrontend, Scattering2DBase):
+    __doc__ = Scattering2DBase.__doc__
+
+    def __init__(self, J, shape, L=8, max_order=2, pre_pad=False, backend=None, out_type="array", *, max_memory=None):
+        _TorchFrontend.__init__(self)
+        Scattering2DBase.__init__(self, J, shape, L, max_order, pre_pad, backend, out_type, max_memory=max_memory)
+
+    def extra_repr(self):
+        return f"J={self.J}, shape={self.shape}, L={self.L}, max_order={self.max_order}"
+
+
+class Scattering1D(_TorchFrontend, Scattering1DBase):
+    __doc__ = Scattering1DBase.__doc__
+
+    def __init__(
+        self,
+        J,
+        shape,
+        Q=1,
+        T=None,
+        max_order=2,
+        average=None,
+        oversampling=0,
+        out_type="array",
+        backend=None,
+        *,
+        max_memory=None,
+    ):
+        _TorchFrontend.__init__(self)
+        Scattering1DBase.__init__(
+            self, J, shape, Q, T, max_order, average, oversampling, out_type, backend, max_memory=max_memory
+        )
+
+    def extra_repr(self):
+        return f"J={self.J}, shape={self.shape}, Q={self.Q}, T={self.T}, max_order={self.max_order}"

@@ -1,13 +1,13 @@
 """Shared fixtures.  Kymatio 0.3.0 is the reference; on SciPy >= 1.17 its
-import fails because ``scipy.special.sph_harm`` was removed (kymatio issue
-1068): restore it from ``sph_harm_y`` (note the swapped argument order)."""
+import needs scatterx's one compatibility step (``scipy.special.sph_harm``
+was removed), taken here before any test imports Kymatio."""
 
 import numpy as np
 import pytest
-import scipy.special
 
-if not hasattr(scipy.special, "sph_harm"):
-    scipy.special.sph_harm = lambda m, n, theta, phi: scipy.special.sph_harm_y(n, m, phi, theta)
+from scatterx.kymatio import allow_kymatio_import
+
+allow_kymatio_import()
 
 try:
     import torch

@@ -7,10 +7,6 @@ import warnings
 
 import numpy as np
 import pytest
-import scipy.special
-
-if not hasattr(scipy.special, "sph_harm"):  # Kymatio 0.3.0 needs it; removed in SciPy 1.17
-    scipy.special.sph_harm = lambda m, n, theta, phi: scipy.special.sph_harm_y(n, m, phi, theta)
 
 import frames
 from frames import Morlet, morlet

@@ -1,4 +1,4 @@
-"""ScatteringTransformer follows scikit-learn's estimator contract."""
+"""ScatteringTransformer and the Kymatio frontends Scattering1D/2D follow scikit-learn's estimator contract."""
 
 import pickle
 
@@ -12,16 +12,34 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
-from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks  # noqa: E402
 
 import frames  # noqa: E402
 import scatterx as sx  # noqa: E402
-from scatterx.sklearn import ScatteringTransformer  # noqa: E402
+from scatterx.sklearn import Scattering1D, Scattering2D, ScatteringTransformer  # noqa: E402
 
 
-@parametrize_with_checks([ScatteringTransformer()])
+@parametrize_with_checks(
+    [ScatteringTransformer(), Scattering1D(J=1, shape=None), Scattering1D(J=1, shape=None, Q=(2, 2))]
+)
 def test_estimator_contract(estimator, check):
     check(estimator)
+
+
+def test_kymatio_2d_estimator_fails_checks_only_on_rows_that_are_not_images():
+    """The checks feed rows of 1, 2, 3, 5 or 10 values: no (M, N) image; every other check passes.
+
+    With ``shape=None`` a row is one square image; the checks whose rows are
+    not a square number of pixels (or a single one, too small for J = 1)
+    get the ValueError that names the fix, shape=(M, N).
+    """
+    results = check_estimator(Scattering2D(J=1, shape=None), on_fail=None)
+    failed = [r for r in results if r["status"] == "failed"]
+    passed = [r for r in results if r["status"] == "passed"]
+    assert len(passed) >= 19, [r["check_name"] for r in passed]
+    for r in failed:
+        message = str(r["exception"])
+        assert "not a square number of pixels" in message or "n_features=1," in message, (r["check_name"], message)
 
 
 @pytest.fixture(scope="module")

@@ -79,6 +79,16 @@ def test_the_core_uses_the_live_tensors_not_a_cache(net, x):
     assert all(not plan._device_cache for flag in (True, False) for plan in m.plans(flag))
 
 
+def test_in_place_changes_of_the_buffers_do_not_reach_the_network(x):
+    net = two_layer()
+    before = net(x)
+    m = ScatteringModule(net)
+    with torch.no_grad():
+        m.filters_0.mul_(0.5)
+        m.lowpass_2.zero_()
+    assert torch.equal(net(x), before)
+
+
 def test_to_dtype_moves_the_buffers(net, x):
     m = ScatteringModule(net).to(torch.float32)
     assert m.filters_0.dtype == torch.float32
