@@ -56,7 +56,6 @@ Faults:
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import collections
 import contextlib
@@ -73,6 +72,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._batches import apply
+from ._optional import require
 from .io import open_source, sink_for
 from .network import as_network
 
@@ -379,7 +379,8 @@ def _scheduler(kind, arg, threads, backend):
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=":0",
-                    silence_logs=logging.ERROR,
+                    # A failed task is reported once, by extract, not also as a worker's "Compute Failed" dump.
+                    silence_logs=logging.CRITICAL,
                 )
             )
             client = stack.enter_context(Client(cluster))
@@ -474,10 +475,10 @@ def extract(
     threads : int, optional
         Threads per task (default: cores // concurrent tasks on the host).
     """
-    import dask
-    import dask.array as da
-
     from . import __version__
+
+    dask = require("dask", "scatterx.extract")
+    da = require("dask.array", "scatterx.extract")
 
     if backend not in ("numpy", "torch"):
         raise ValueError(f"backend must be 'numpy' or 'torch', got {backend!r}")
@@ -622,39 +623,32 @@ def register_cli(subparsers):
 
 
 def _extract_command(args):
-    try:
-        summary = extract(
-            args.input,
-            args.config,
-            args.output,
-            chunk=args.chunk,
-            scheduler=args.cluster,
-            retries=args.retries,
-            resume=args.resume,
-            overwrite=args.overwrite,
-            progress=not args.quiet,
-            backend=args.backend,
-            device=args.device,
-            dtype=args.dtype,
-            key=args.key,
-            threads=args.threads,
-        )
-    except ImportError as e:
-        raise SystemExit(f"scatterx extract needs Dask ({e}): pip install 'scatterx[dask]'") from None
-    except (ValueError, TypeError, OSError, RuntimeError) as e:
-        notes = "".join("\n" + n for n in getattr(e, "__notes__", ()))
-        raise SystemExit(f"scatterx extract: {e}{notes}") from None
+    summary = extract(
+        args.input,
+        args.config,
+        args.output,
+        chunk=args.chunk,
+        scheduler=args.cluster,
+        retries=args.retries,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+        backend=args.backend,
+        device=args.device,
+        dtype=args.dtype,
+        key=args.key,
+        threads=args.threads,
+    )
     if not args.quiet:
         print(summary)
     return 0
 
 
 def main(argv=None):
-    """``python -m scatterx.extract IN OUT --config net.json …`` (the ``scatterx extract`` command)."""
-    parser = argparse.ArgumentParser(prog="python -m scatterx")
-    register_cli(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["extract"] + list(sys.argv[1:] if argv is None else argv))
-    return args.run(args)
+    """``python -m scatterx.extract IN OUT --config net.json …``: the ``scatterx extract`` command."""
+    from .cli import main as cli_main
+
+    return cli_main(["extract"] + list(sys.argv[1:] if argv is None else argv))
 
 
 if __name__ == "__main__":

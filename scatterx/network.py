@@ -443,6 +443,11 @@ def as_network(net):
             raise ValueError(f"network config {path} is not valid JSON: {e}") from None
         except RecursionError:
             raise ValueError(f"network config {path} is nested too deeply to be a network description") from None
+        if not isinstance(net, dict):
+            raise ValueError(
+                f"network config {path} holds a JSON {type(net).__name__}, not a network description "
+                "(the JSON object of Network.to_dict())"
+            )
     if not isinstance(net, dict):
         raise TypeError(f"net must be a scatterx.Network, its to_dict() or a JSON path, got {type(net).__name__}")
     return Network.from_dict(net)

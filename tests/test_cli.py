@@ -1,6 +1,7 @@
 """The command line: `scatterx frames` writes figures and the bounds it states."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -37,12 +38,22 @@ def test_frames_command_tight_and_1d(tmp_path):
         (["frames", "morlet", "-p", "J=9"], "largest allowed J is 7"),
     ],
 )
-def test_frames_command_bad_input(argv, message, tmp_path):
-    with pytest.raises(SystemExit, match=message):
-        main(argv + ["--out", str(tmp_path)])
+def test_frames_command_bad_input(argv, message, tmp_path, capsys):
+    assert main(argv + ["--out", str(tmp_path)]) == 1
+    assert_one_line(capsys.readouterr().err, "frames", message)
 
 
-def test_frames_command_takes_user_kernels(tmp_path):
+def assert_one_line(err, command, message):
+    """stderr holds exactly one line, ``scatterx COMMAND: …message…``, and no traceback."""
+    import re
+
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"scatterx {command}: ") and re.search(message, lines[0]), lines[0]
+    assert "Traceback" not in err
+
+
+def test_frames_command_takes_user_kernels(tmp_path, capsys):
     import numpy as np
 
     box, sobel = np.ones((3, 3)) / 9, np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]]) / 8
@@ -51,5 +62,48 @@ def test_frames_command_takes_user_kernels(tmp_path):
     record = json.loads((tmp_path / "from_filters_bounds.json").read_text())
     assert (record["A"], record["B"]) == pytest.approx(frames.from_filters(box, sobel[None]).render((16, 16)).bounds())
     np.savez(tmp_path / "bad.npz", lowpass=box)
-    with pytest.raises(SystemExit, match=r"lacks the arrays \['filters'\]"):
-        main(["frames", "from_filters", "--arrays", str(tmp_path / "bad.npz"), "--out", str(tmp_path)])
+    capsys.readouterr()
+    assert main(["frames", "from_filters", "--arrays", str(tmp_path / "bad.npz"), "--out", str(tmp_path)]) == 1
+    assert_one_line(capsys.readouterr().err, "frames", r"lacks the arrays \['filters'\]")
+
+
+NET = str(Path(__file__).resolve().parents[1] / "docs" / "configs" / "morlet_J2_L8.json")
+
+
+def write(path, text):
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "command, argv, message",
+    [
+        ("verify", lambda d: [write(d / "n.json", "{not json"), "--out", str(d / "v")], "n.json: .*line 1 column 2"),
+        (
+            "verify",
+            lambda d: (
+                [write(d / "n.json", '{"shape": [8], "modules": [{"frame": {"family": "morlet"}}]}')]
+                + ["--out", str(d / "v")]
+            ),
+            "nonlinearity",
+        ),
+        (
+            "compare",
+            lambda d: [write(d / "n.json", "[1, 2]"), "--dataset", "digits", "--out", str(d / "c")],
+            "n.json",
+        ),
+        ("extract", lambda d: [str(d / "nope.npy"), str(d / "o.zarr"), "--config", NET], "nope.npy does not exist"),
+        ("frames", lambda d: ["morlet", "-p", "J=1000000000000000000", "--out", str(d)], "J"),
+        ("frames", lambda d: ["morlet", "-p", "feature_gird=2", "--out", str(d)], "feature_gird"),
+    ],
+)
+def test_every_command_reports_an_error_as_one_line(command, argv, message, tmp_path, capsys):
+    assert main([command] + argv(tmp_path)) == 1
+    assert_one_line(capsys.readouterr().err, command, message)
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    with pytest.raises(ValueError, match="unknown family 'nope'"):
+        main(["--debug", "frames", "nope", "--out", str(tmp_path)])
+    with pytest.raises(ValueError, match="unknown family 'nope'"):
+        main(["frames", "nope", "--out", str(tmp_path), "--debug"])
