@@ -57,14 +57,9 @@ Faults:
 from __future__ import annotations
 
 import bisect
-import collections
-import contextlib
 import copy
-import ctypes
 import functools
 import json
-import logging
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -72,6 +67,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._batches import apply
+from ._cluster import compute, configure_worker, parse_scheduler, running
 from ._optional import require
 from .io import open_source, sink_for
 from .network import as_network
@@ -121,85 +117,11 @@ def _network(config_json):
     return Network.from_dict(json.loads(config_json))
 
 
-def _cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def _set_threads(n, backend):
-    """n threads for the core (its chunks and SciPy's FFTs), the BLAS and torch; returns the old values."""
-    from threadpoolctl import threadpool_limits
-
-    from . import _backend
-
-    previous = (_backend.WORKERS, threadpool_limits(n), None)
-    _backend.WORKERS = n
-    if backend == "torch":
-        import torch
-
-        previous = previous[:2] + (torch.get_num_threads(),)
-        torch.set_num_threads(n)
-    return previous
-
-
-def _restore_threads(previous):
-    from . import _backend
-
-    _backend.WORKERS = previous[0]
-    previous[1].restore_original_limits()
-    if previous[2] is not None:
-        import torch
-
-        torch.set_num_threads(previous[2])
-
-
-_PROCESS_THREADS = {}
-# glibc mallopt parameters, and the values a worker gets: blocks up to 32 MiB (glibc's largest
-# mmap threshold) come from the heap, and up to 128 MiB may stay free on top of it.
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-WORKER_MMAP_THRESHOLD, WORKER_TRIM_THRESHOLD = 32 << 20, 128 << 20
-
-
-def _reuse_freed_memory():
-    """Let glibc reuse freed large blocks in a Dask worker instead of mapping fresh pages each time.
-
-    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also
-    freezes glibc's mmap threshold at 128 KiB: every temporary array of the
-    core is then a new mapping whose pages the kernel must zero.  Measured
-    here: 2.3× the wall time per chunk and 15× the page faults, the zeroing
-    shared by all workers of a machine (memory bandwidth), so throughput
-    hardly grew with workers.  No-op where glibc is not the C library.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD)
-        libc.mallopt(M_TRIM_THRESHOLD, WORKER_TRIM_THRESHOLD)
-    except (OSError, AttributeError):
-        pass
-
-
-def _configure_worker(threads, slots, backend):
-    """In a distributed worker: threads = cores // task slots on this host (once per process)."""
-    if not _PROCESS_THREADS:
-        _reuse_freed_memory()
-    if threads is None:
-        from distributed import get_worker
-
-        worker = get_worker()
-        host = worker.address.rsplit(":", 1)[0]
-        threads = max(1, _cores() // max(1, slots.get(host, worker.state.nthreads)))
-    if _PROCESS_THREADS.get(backend) != threads:
-        _set_threads(threads, backend)
-        _PROCESS_THREADS[backend] = threads
-
-
 # ============================================================== the blocks
 def _features_block(x, config_json, backend, device, dtype, worker_threads=None):
     """Features (n, n_features) of one chunk (n, *grid), on this process's cached network."""
     if worker_threads is not None:
-        _configure_worker(*worker_threads, backend)
+        configure_worker(*worker_threads, backend)
     net = _network(config_json)
     return apply(net, np.asarray(x).astype(dtype, copy=False), backend=backend, device=device).astype(dtype, copy=False)
 
@@ -293,32 +215,6 @@ def _default_chunk(net, n_items, dtype):
     return max(1, min(c, n_items))
 
 
-def _parse_scheduler(scheduler):
-    """(kind, argument): ('sync', None) | ('threads', W) | ('local', W) | ('address', str) | ('client', Client)."""
-    if scheduler is None or scheduler in ("synchronous", "sync", "single-threaded"):
-        return "sync", None
-    if isinstance(scheduler, str):
-        if scheduler == "threads":
-            return "threads", _cores()
-        for kind in ("threads", "local"):
-            if scheduler.startswith(kind + ":"):
-                w = scheduler.split(":", 1)[1]
-                if not w.isdigit() or int(w) < 1:
-                    raise ValueError(f"scheduler {scheduler!r}: the worker count must be a positive int ({kind}:W)")
-                return kind, int(w)
-        if "://" in scheduler or ":" in scheduler:
-            return "address", scheduler
-        raise ValueError(
-            f"scheduler must be 'synchronous', 'threads[:W]', 'local:W', a scheduler address "
-            f"(tcp://HOST:PORT) or a distributed.Client, got {scheduler!r}"
-        )
-    from distributed import Client
-
-    if isinstance(scheduler, Client):
-        return "client", scheduler
-    raise TypeError(f"scheduler must be a string or a distributed.Client, got {type(scheduler).__name__}")
-
-
 def _prepare_output(sink, resume, overwrite, n_chunks, attrs, shape, chunk, dtype, net):
     """Create the output, or check the one to resume; returns the chunks already done."""
     if sink.exists() and not (resume or overwrite):
@@ -346,80 +242,6 @@ def _prepare_output(sink, resume, overwrite, n_chunks, attrs, shape, chunk, dtyp
         sink.remove()
     sink.create(shape[0], shape[1], chunk, dtype, attrs)
     return set()
-
-
-def _local_progress(bar, name):
-    from dask.callbacks import Callback
-
-    class _Bar(Callback):
-        def _posttask(self, key, result, dsk, state, worker_id):
-            if isinstance(key, tuple) and key[0] == name:
-                bar.update(int(result[0]))
-
-    return _Bar()
-
-
-@contextlib.contextmanager
-def _scheduler(kind, arg, threads, backend):
-    """(client or None, the workers' thread setting); starts and closes what it opened."""
-    if kind in ("sync", "threads"):
-        previous = _set_threads(threads or max(1, _cores() // (arg if kind == "threads" else 1)), backend)
-        try:
-            yield None, None
-        finally:
-            _restore_threads(previous)
-        return
-    from distributed import Client, LocalCluster
-
-    with contextlib.ExitStack() as stack:
-        if kind == "local":
-            cluster = stack.enter_context(
-                LocalCluster(
-                    n_workers=arg,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",
-                    # A failed task is reported once, by extract, not also as a worker's "Compute Failed" dump.
-                    silence_logs=logging.CRITICAL,
-                )
-            )
-            client = stack.enter_context(Client(cluster))
-        elif kind == "address":
-            client = stack.enter_context(Client(arg))
-        else:
-            client = arg
-        slots = collections.Counter()  # concurrent tasks per host
-        for w in client.scheduler_info(n_workers=-1)["workers"].values():
-            slots[w["host"]] += w["nthreads"]
-        yield client, (threads, dict(slots))
-
-
-def _compute(written, client, kind, arg, retries, progress, total):
-    """Run the graph with a progress bar; the rows written per chunk."""
-    import dask
-
-    if client is not None:
-        future = client.compute(written, retries=retries)
-        try:
-            if progress:
-                from distributed import progress as dask_progress
-
-                dask_progress(future)
-                print(file=sys.stdout, flush=True)
-            return future.result()
-        except BaseException:
-            client.cancel(future)
-            raise
-    from tqdm.auto import tqdm
-
-    with (
-        tqdm(total=total, unit="item", desc="scatterx extract", disable=not progress, file=sys.stderr) as bar,
-        _local_progress(bar, written.name),
-    ):
-        (counts,) = dask.compute(
-            written, scheduler="sync" if kind == "sync" else "threads", num_workers=arg if kind == "threads" else None
-        )
-    return counts
 
 
 def extract(
@@ -486,7 +308,7 @@ def extract(
         raise ValueError(f"device {device!r} needs backend='torch'")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ValueError(f"retries must be an int >= 0, got {retries!r}")
-    kind, arg = _parse_scheduler(scheduler)
+    kind, arg = parse_scheduler(scheduler)
     net = as_network(net)
     src = open_source(source, key=key, shape=net.shape)
     if tuple(src.shape[1:]) != net.shape:
@@ -545,7 +367,7 @@ def extract(
 
     t0 = time.perf_counter()
     try:
-        with _scheduler(kind, arg, threads, backend) as (client, worker_threads):
+        with running(kind, arg, threads, backend) as (client, worker_threads):
             startup = time.perf_counter() - t0
             # One task per chunk computes and writes it: features never wait in memory for a writer.
             name = f"scatterx-extract-{token}"
@@ -567,7 +389,7 @@ def extract(
                 chunks=((1,) * len(pending),),
             )
             t1 = time.perf_counter()
-            counts = _compute(written, client, kind, arg, retries, progress, sum(sizes))
+            counts = compute(written, client, kind, arg, retries, progress, sum(sizes))
             seconds = time.perf_counter() - t1
     except BaseException as e:
         e.add_note(
