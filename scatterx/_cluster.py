@@ -162,12 +162,17 @@ def running(kind, arg, threads, backend):
         yield client, (threads, dict(slots))
 
 
-def compute(written, client, kind, arg, retries, progress, total):
-    """Run the graph with a progress bar; the rows written per chunk."""
+def compute(written, client, kind, arg, progress, total):
+    """Run the graph with a progress bar; the rows written per chunk.
+
+    Tasks are not retried by Dask: transient I/O errors are retried inside
+    the task, and a data error would fail the same way again.  A task whose
+    worker dies is rerun elsewhere (``distributed.scheduler.allowed-failures``).
+    """
     import dask
 
     if client is not None:
-        future = client.compute(written, retries=retries)
+        future = client.compute(written)
         try:
             if progress:
                 from distributed import progress as dask_progress

@@ -22,7 +22,7 @@ import frames
 
 from . import _kymatio_rules as rules
 from ._core import assemble, propagate
-from ._validate import check_input, positive_int
+from ._validate import MAX_SCALES, check_input, positive_int
 from .plans import level_log2, scattering1d_plans, scattering2d_plans
 
 __all__ = ["Scattering2D", "Scattering1D"]
@@ -114,7 +114,7 @@ class Scattering2D(_KymatioFrontend):
     ndim = 2
 
     def __init__(self, J, shape, L=8, max_order=2, pre_pad=False, backend=None, out_type="array", *, max_memory=None):
-        self.J = positive_int(J, "J")
+        self.J = positive_int(J, "J", maximum=MAX_SCALES)
         self.max_memory = None if max_memory is None else positive_int(max_memory, "max_memory")
         self.L = positive_int(L, "L")
         try:
@@ -195,7 +195,7 @@ class Scattering1D(_KymatioFrontend):
     def __init__(
         self, J, shape, Q=1, T=None, max_order=2, oversampling=0, backend=None, out_type="array", *, max_memory=None
     ):
-        self.J = positive_int(J, "J")
+        self.J = positive_int(J, "J", maximum=MAX_SCALES)
         self.max_memory = None if max_memory is None else positive_int(max_memory, "max_memory")
         if isinstance(shape, numbers.Integral):
             shape = (shape,)

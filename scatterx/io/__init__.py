@@ -52,13 +52,15 @@ true only when every chunk is.  :func:`open_features` reads an output back.
 Modules: ``_base`` (the :class:`Source` contract, retries, an array in
 memory), ``npy`` (``.npy``, ``.npz``), ``containers`` (Zarr, HDF5), ``idx``,
 ``images``, ``sources`` (:func:`open_source`, format sniffing), ``sinks``
-(the writers, :func:`open_features`).
+(the writers, :func:`open_features`), ``lock`` (one run per output),
+``guard`` (outputs apart from inputs, overwrite and resume rules, disk space).
 """
 
-from ._base import RETRY_BACKOFF, ArraySource, Source
+from ._base import RETRY_BACKOFF, ArraySource, InputError, Source
 from .containers import HDF5Source, ZarrSource
 from .idx import IDX_IMAGES, IDX_LABELS, IdxSource, read_idx
 from .images import IMAGE_SUFFIXES, ImageFolderSource
+from .lock import OutputInUseError, OutputLock
 from .npy import NpySource, NpzSource
 from .sinks import NpySink, ZarrSink, open_features, sink_for
 from .sources import open_source
@@ -82,4 +84,7 @@ __all__ = [
     "IDX_IMAGES",
     "IDX_LABELS",
     "RETRY_BACKOFF",
+    "InputError",
+    "OutputLock",
+    "OutputInUseError",
 ]

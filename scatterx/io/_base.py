@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
 import time
 import zlib
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Source", "ArraySource", "RETRY_BACKOFF"]
+__all__ = ["Source", "ArraySource", "InputError", "RETRY_BACKOFF", "fingerprint_files"]
+
+# Bytes read at a time when hashing an input, and the hash of a fingerprint.
+HASH_BLOCK = 1 << 20
+HASH = "blake2b"
 
 # Seconds before the k-th retry of a transient I/O error: RETRY_BACKOFF · 2^k.
 RETRY_BACKOFF = 0.05
+
+
+class InputError(ValueError):
+    """Bad data in the input (an item that does not decode, or holds NaN/Inf): resuming cannot fix it."""
 
 
 def _retrying(retries, fn, *args):
@@ -49,7 +60,7 @@ class Source:
         try:
             return _retrying(self.retries, self._read, start, stop)
         except (OSError, ValueError, EOFError, zlib.error, KeyError) as e:
-            raise ValueError(f"{self.format} input {self.path}: cannot read items {start}:{stop}: {e}") from e
+            raise InputError(f"{self.format} input {self.path}: cannot read items {start}:{stop}: {e}") from e
 
     def __getitem__(self, index):
         index = index if isinstance(index, tuple) else (index,)
@@ -67,6 +78,21 @@ class Source:
             "dtype": np.dtype(self.dtype).name,
         }
 
+    def files(self):
+        """The files whose bytes make the items: the file itself, or every file under a folder (sorted)."""
+        path = Path(self.path)
+        if path.is_dir():
+            return sorted(p for p in path.rglob("*") if p.is_file())
+        return [path]
+
+    def fingerprint(self):
+        """Identity of the input: resolved path, size, latest mtime and a content hash of :meth:`files`.
+
+        Stored with an extraction's output and compared on resume, so that
+        rows of another input are never mixed in.
+        """
+        return fingerprint_files(Path(self.path), self.files())
+
     def __repr__(self):
         return f"{type(self).__name__}({str(self.path)!r}, shape={self.shape}, dtype={np.dtype(self.dtype).name})"
 
@@ -77,6 +103,18 @@ class ArraySource(Source):
     format = "array"
 
     def __init__(self, array):
+        if isinstance(array, np.ma.MaskedArray):
+            if np.ma.getmaskarray(array).any():
+                raise ValueError(
+                    f"the input is a masked array with {int(np.ma.getmaskarray(array).sum())} masked entries; "
+                    "a scattering transform cannot honour a mask (its filters mix neighbouring samples): "
+                    "fill them first (x.filled(0.0))"
+                )
+            array = np.ma.getdata(array)
+        if isinstance(array, np.ndarray) and type(array) is not np.ndarray:  # np.matrix and other subclasses
+            array = np.asarray(array)
+        if getattr(getattr(array, "device", None), "type", None) == "meta":
+            raise ValueError("the input is a torch tensor on the 'meta' device: it has a shape but no values")
         self.array = array
         self.path = "<memory>"
         self.shape = tuple(array.shape)
@@ -84,6 +122,66 @@ class ArraySource(Source):
 
     def _read(self, start, stop):
         return np.asarray(self.array[start:stop])
+
+    def fingerprint(self):
+        h = hashlib.new(HASH)
+        a = np.ascontiguousarray(self.array)
+        flat = a.reshape(-1).view(np.uint8) if a.size else np.zeros(0, np.uint8)
+        for i in range(0, flat.size, HASH_BLOCK):
+            h.update(flat[i : i + HASH_BLOCK])
+        return {"path": "<memory>", "size": int(a.nbytes), "mtime_ns": 0, HASH: h.hexdigest()}
+
+
+def fingerprint_files(root, files):
+    """{path (resolved), size, mtime_ns (latest), blake2b} of ``files``: their relative names and bytes, hashed."""
+    h = hashlib.new(HASH)
+    size, mtime = 0, 0
+    root = root.resolve()
+    for f in files:
+        st = f.stat()
+        size, mtime = size + st.st_size, max(mtime, st.st_mtime_ns)
+        rel = str(f.resolve().relative_to(root)) if f.resolve() != root else ""
+        h.update(rel.encode() + b"\0" + str(st.st_size).encode() + b"\0")
+        with open(f, "rb") as stream:
+            for block in iter(lambda s=stream: s.read(HASH_BLOCK), b""):
+                h.update(block)
+    return {"path": str(root), "size": size, "mtime_ns": mtime, HASH: h.hexdigest()}
+
+
+class StreamCache:
+    """Decompressing streams kept open per process, one per (file, member, stamp), positioned where the last read ended.
+
+    Chunks are read in increasing order by each process, so a compressed
+    input is decompressed about once per process, never held whole in
+    memory; a read before the current position re-opens the stream.
+    """
+
+    def __init__(self, opener, size=4):
+        self.opener, self.size = opener, size
+        self.streams = {}
+        self.lock = threading.Lock()
+
+    def read(self, key, offset, nbytes):
+        """``nbytes`` bytes at ``offset`` of the decompressed stream ``opener(*key)``; EOFError when short."""
+        with self.lock:
+            stream = self.streams.pop(key, None)
+            if stream is None or stream.tell() > offset:
+                if stream is not None:
+                    stream.close()
+                stream = self.opener(*key)
+            while len(self.streams) >= self.size:
+                self.streams.pop(next(iter(self.streams))).close()
+            self.streams[key] = stream
+            skip = offset - stream.tell()
+            while skip > 0:
+                got = len(stream.read(min(skip, HASH_BLOCK)))
+                if not got:
+                    raise EOFError(f"the decompressed data end {skip} bytes before offset {offset}")
+                skip -= got
+            data = stream.read(nbytes)
+        if len(data) < nbytes:
+            raise EOFError(f"the decompressed data end at {offset + len(data)} bytes, before {offset + nbytes}")
+        return data
 
 
 def _stamp(path):

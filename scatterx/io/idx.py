@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import gzip
 import struct
 import zlib
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._base import Source, _stamp
+from ._base import Source, StreamCache, _stamp
 
 __all__ = ["IdxSource", "read_idx", "IDX_IMAGES", "IDX_LABELS"]
 
@@ -24,12 +23,22 @@ def read_idx(path, expect=None):
 
     ``expect``: the required magic (2051 images, 2049 labels), or None for
     either.  Raises ValueError when the magic, a size or the byte count is
-    wrong (a truncated file says so).
+    wrong (a truncated file says so).  A ``.gz`` is decompressed as a stream
+    into the array (never held twice).
     """
     path = Path(path)
     dtype, shape, offset = _idx_header(path, expect)
     if _is_gzip(path):
-        a = _gunzipped_idx(str(path), *_stamp(path))[offset:].view(dtype).reshape(shape)
+        n = int(np.prod(shape)) * dtype.itemsize
+        try:
+            with gzip.open(path, "rb") as f:
+                f.seek(offset)
+                a = np.frombuffer(f.read(n), dtype=dtype)
+        except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
+            raise ValueError(f"{path} is a truncated or corrupted gzip file: {e}") from None
+        if a.size * dtype.itemsize < n:
+            raise ValueError(f"{path} is a truncated or corrupted gzip file: its data end before {n} bytes")
+        a = a.reshape(shape)
     else:
         a = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
     return a.astype(dtype.newbyteorder("="))
@@ -40,22 +49,36 @@ def _is_gzip(path):
         return f.read(2) == b"\x1f\x8b"
 
 
-@functools.lru_cache(maxsize=2)
-def _gunzipped_idx(path, mtime_ns, size):
-    """The decompressed bytes of a gzipped IDX file, once per process."""
+def _gzip_head(path, nbytes):
+    """The first ``nbytes`` decompressed bytes of a gzip file (fewer when it is shorter)."""
     try:
         with gzip.open(path, "rb") as f:
-            return np.frombuffer(f.read(), dtype=np.uint8)
+            return f.read(nbytes)
     except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
         raise ValueError(f"{path} is a truncated or corrupted gzip file: {e}") from None
 
 
+def _gzip_size(path):
+    """The decompressed size of a gzip file modulo 2^32, from its trailer (ISIZE, RFC 1952), without decompressing."""
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        if f.tell() < 18:  # a 10-byte header and an 8-byte trailer at least
+            raise ValueError(f"{path} is a truncated or corrupted gzip file: {f.tell()} bytes")
+        f.seek(-4, 2)
+        return struct.unpack("<I", f.read(4))[0]
+
+
 def _idx_header(path, expect):
-    """(dtype, shape, data offset) of an IDX file; checks magic, sizes and the byte count."""
+    """(dtype, shape, data offset) of an IDX file; checks magic, sizes and the byte count.
+
+    A ``.gz`` is not decompressed: the header comes from the start of the
+    stream and the byte count from the gzip trailer (exact below 4 GiB,
+    modulo 2^32 above).
+    """
     gz = _is_gzip(path)
     if gz:
-        data = _gunzipped_idx(str(path), *_stamp(path))
-        head, total = bytes(data[:4]), len(data)
+        head = _gzip_head(path, 4)
+        total = _gzip_size(path)
     else:
         with open(path, "rb") as f:
             head = f.read(4)
@@ -76,7 +99,7 @@ def _idx_header(path, expect):
         )
     offset = 4 + 4 * ndim
     if gz:
-        dims_bytes = bytes(data[4:offset])
+        dims_bytes = _gzip_head(path, offset)[4:]
     else:
         with open(path, "rb") as f:
             f.seek(4)
@@ -88,21 +111,23 @@ def _idx_header(path, expect):
         raise ValueError(f"{path}: IDX header gives a zero size {shape}")
     dtype = np.dtype(_IDX_TYPES[kind])
     need = offset + int(np.prod(shape)) * dtype.itemsize
-    if total < need:
+    have = need - need % 2**32 + total if gz else total  # the trailer gives the size modulo 2^32
+    where = " (from the gzip trailer, which a truncated or corrupted gzip file also garbles)" if gz else ""
+    if have < need:
         raise ValueError(
             f"{path} is truncated: its IDX header says {shape} of {dtype.name} "
-            f"({need} bytes with the header) but it holds {total} bytes"
+            f"({need} bytes with the header) but it holds {have} bytes{where}"
         )
-    if total > need:
+    if have > need:
         raise ValueError(
             f"{path} is corrupted: its IDX header says {shape} of {dtype.name} "
-            f"({need} bytes) but it holds {total} bytes"
+            f"({need} bytes) but it holds {have} bytes{where}"
         )
     return dtype, tuple(shape), offset
 
 
 class IdxSource(Source):
-    """IDX images (magic 2051: n × rows × cols unsigned bytes), raw or ``.gz``."""
+    """IDX images (magic 2051: n × rows × cols unsigned bytes), raw or ``.gz`` (decompressed as a stream)."""
 
     format = "idx"
 
@@ -115,8 +140,19 @@ class IdxSource(Source):
     def _read(self, start, stop):
         if self._gz:
             item = int(np.prod(self.shape[1:])) * self._stored.itemsize
-            raw = _gunzipped_idx(str(self.path), *_stamp(self.path))
-            part = raw[self._offset + start * item : self._offset + stop * item].view(self._stored)
+            key = (str(self.path), *_stamp(self.path))
+            try:
+                raw = _STREAMS.read(key, self._offset + start * item, (stop - start) * item)
+            except (gzip.BadGzipFile, zlib.error, EOFError) as e:
+                raise ValueError(f"a truncated or corrupted gzip file ({e})") from None
+            part = np.frombuffer(raw, self._stored)
             return part.reshape((stop - start,) + self.shape[1:]).astype(self.dtype)
         m = np.memmap(self.path, dtype=self._stored, mode="r", offset=self._offset, shape=self.shape)
         return m[start:stop].astype(self.dtype)
+
+
+def _open_gzip(path, mtime_ns, size):
+    return gzip.open(path, "rb")
+
+
+_STREAMS = StreamCache(_open_gzip)

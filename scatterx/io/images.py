@@ -41,7 +41,14 @@ class ImageFolderSource(Source):
         from PIL import Image, UnidentifiedImageError
 
         try:
-            with Image.open(self.path / name) as im:
+            with Image.open(self.path / name) as im:  # reads the header only
+                limit = Image.MAX_IMAGE_PIXELS
+                if limit is not None and im.size[0] * im.size[1] > limit:
+                    raise ValueError(
+                        f"is {im.size[1]}×{im.size[0]} = {im.size[0] * im.size[1]} pixels, more than Pillow's limit "
+                        f"of {limit} (PIL.Image.MAX_IMAGE_PIXELS; a decompression bomb?): refused before decoding; "
+                        "shrink the image, or raise the limit if it is genuine"
+                    )
                 im.load()
                 if grid is not None and im.size != (grid[1], grid[0]):
                     if not self.resize:
@@ -54,7 +61,7 @@ class ImageFolderSource(Source):
                 if im.mode == "F":
                     return np.asarray(im, dtype=np.float32)
                 return np.asarray(im.convert("L"), dtype=np.float32) / 255.0
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as e:
             raise ValueError(f"image {self.path / name}: {e}") from None
 
     def _read(self, start, stop):
@@ -65,3 +72,8 @@ class ImageFolderSource(Source):
 
     def describe(self):
         return {**super().describe(), "files": len(self.files), "resize": self.resize}
+
+    def fingerprint(self):
+        from ._base import fingerprint_files
+
+        return fingerprint_files(self.path, [self.path / name for name in self.files])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import struct
 import zipfile
 import zlib
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._base import Source, _choose_key, _stamp
+from ._base import Source, StreamCache, _choose_key, _stamp
 
 __all__ = ["NpySource", "NpzSource"]
 
@@ -87,8 +86,18 @@ class NpzSource(Source):
             if info.file_size < self._offset - start + data or self.path.stat().st_size < self._offset + data:
                 raise ValueError(f"{self.path}[{key!r}] is truncated: its header says {self.shape} {self.dtype}")
         else:
-            member = _npz_member(self.path, key, *_stamp(self.path))
-            self.dtype, self.shape, fortran = member.dtype, member.shape, False
+            # Compressed: the header is read from the start of the stream; items are decompressed on demand.
+            try:
+                with zipfile.ZipFile(self.path) as z, z.open(info) as f:
+                    self.dtype, self.shape, fortran, self._offset = _npy_data_layout(f, f"{self.path}[{key!r}]")
+            except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+                raise ValueError(f"{self.path}[{key!r}] is truncated or corrupted: {e}") from None
+            data = int(np.prod(self.shape)) * self.dtype.itemsize
+            if info.file_size != self._offset + data:
+                raise ValueError(
+                    f"{self.path}[{key!r}] is truncated or corrupted: its header says {self.shape} {self.dtype} "
+                    f"({self._offset + data} bytes) but the zip directory gives {info.file_size} bytes"
+                )
         if fortran and len(self.shape) > 1:
             raise ValueError(f"{self.path}[{key!r}] is stored in Fortran order; save a C-contiguous array")
 
@@ -96,16 +105,16 @@ class NpzSource(Source):
         if self._stored:
             m = np.memmap(self.path, dtype=self.dtype, mode="r", offset=self._offset, shape=self.shape)
             return np.array(m[start:stop])
-        return np.array(_npz_member(self.path, self.key, *_stamp(self.path))[start:stop])
+        item = int(np.prod(self.shape[1:])) * self.dtype.itemsize
+        key = (str(self.path), self.key + ".npy", *_stamp(self.path))
+        data = _MEMBERS.read(key, self._offset + start * item, (stop - start) * item)
+        return np.frombuffer(data, self.dtype).reshape((stop - start,) + self.shape[1:]).copy()
 
 
-@functools.lru_cache(maxsize=2)
-def _npz_member(path, key, mtime_ns, size):
-    """A compressed .npz member, decompressed once per process (keyed by the file's stamp)."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return z[key]
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
-        raise ValueError(f"{path}[{key!r}] is truncated or corrupted: {e}") from None
-    except ValueError as e:  # e.g. an object array, refused without pickle
-        raise ValueError(f"{path}[{key!r}]: {e}") from None
+def _open_member(path, member, mtime_ns, size):
+    """The decompressing stream of one .npz member (the zip's file stays open while the stream is)."""
+    with zipfile.ZipFile(path) as z:
+        return z.open(member)
+
+
+_MEMBERS = StreamCache(_open_member)

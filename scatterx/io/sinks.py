@@ -1,4 +1,11 @@
-"""Writers of features, chunk by chunk, with crash-safe done markers; reading an output back."""
+"""Writers of features, chunk by chunk, with crash-safe done markers; reading an output back.
+
+An output is *scatterx's own* when its metadata hold the keys every scatterx
+output carries (``scatterx_version``, ``network``, ``feature_names``,
+``complete``) and its folder holds nothing but what scatterx writes there;
+``remove`` (``--overwrite``) deletes only such an output, and only the
+entries it wrote.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from ._base import _retrying
-from .npy import NpySource, _npy_data_layout
+from .npy import _npy_data_layout
 
-__all__ = ["ZarrSink", "NpySink", "sink_for", "open_features"]
+__all__ = ["ZarrSink", "NpySink", "sink_for", "open_features", "OWN_KEYS"]
+
+# The metadata keys that mark an output as written by scatterx.
+OWN_KEYS = ("scatterx_version", "network", "feature_names", "complete")
+DONE_FOLDER = "scatterx_done"
 
 
 class _Sink(abc.ABC):
@@ -26,6 +37,14 @@ class _Sink(abc.ABC):
 
     def __init__(self, path):
         self.path = Path(path)
+
+    def lock_path(self):
+        """The lock file of a run writing this output (``scatterx.io.lock``), beside it."""
+        return self.path.with_name(self.path.name + ".lock")
+
+    @abc.abstractmethod
+    def paths(self):
+        """Every path this output occupies (the lock aside)."""
 
     # -- markers -------------------------------------------------------
     @abc.abstractmethod
@@ -45,20 +64,47 @@ class _Sink(abc.ABC):
         tmp.write_text(json.dumps({"chunk": index, "rows": rows, "pid": os.getpid(), "time": time.time()}))
         os.replace(tmp, d / str(index))
 
+    def _own_markers(self):
+        """Whether the markers folder, if any, holds only scatterx's markers (``<i>`` and ``.<i>.<pid>.tmp``)."""
+        d = self._done_dir()
+        return not d.exists() or (
+            d.is_dir()
+            and all(p.name.isdigit() or (p.name.startswith(".") and p.name.endswith(".tmp")) for p in d.iterdir())
+        )
+
     def write(self, index, start, data, retries=0):
         """Store rows ``start:start+len(data)`` (chunk ``index``), then mark the chunk done."""
         try:
             _retrying(retries, self._write_rows, start, data)
+            _retrying(retries, self._mark, index, len(data))  # the marker too can meet a full disk
         except OSError as e:
             raise OSError(
                 e.errno,
                 f"writing chunk {index} (rows {start}:{start + len(data)}) of {self.path} failed: {e.strerror or e}",
             ) from e
-        self._mark(index, len(data))
+
+    # -- ownership -----------------------------------------------------
+    def exists(self):
+        return any(p.exists() for p in self.paths())
 
     @abc.abstractmethod
+    def not_ours(self):
+        """Why this existing output was not written by scatterx (a sentence), or None when it was."""
+
     def remove(self):
-        """Delete the output (``--overwrite``)."""
+        """Delete the output (``--overwrite``): only scatterx's own, only the entries it wrote."""
+        reason = self.not_ours()
+        if reason:
+            raise FileExistsError(f"{self.path} exists and {reason}: not deleting it")
+        self._remove()
+
+    @abc.abstractmethod
+    def _remove(self):
+        """Delete the entries scatterx wrote."""
+
+
+def _has_own_keys(meta):
+    return isinstance(meta, dict) and all(k in meta for k in OWN_KEYS)
 
 
 class ZarrSink(_Sink):
@@ -66,13 +112,18 @@ class ZarrSink(_Sink):
 
     Metadata (the array's attributes): ``scatterx_version``, ``network`` (the
     configuration, ``Network.to_dict()``), ``feature_names``, ``chunk``,
-    ``source``, ``complete``.  Done markers live in ``<path>/scatterx_done/``.
+    ``source`` (with the input's fingerprint), ``complete``.  Done markers
+    live in ``<path>/scatterx_done/``.
     """
 
     format = "zarr"
+    ENTRIES = ("zarr.json", "c", DONE_FOLDER)
+
+    def paths(self):
+        return [self.path]
 
     def _done_dir(self):
-        return self.path / "scatterx_done"
+        return self.path / DONE_FOLDER
 
     def exists(self):
         return self.path.is_file() or (self.path.is_dir() and any(self.path.iterdir()))
@@ -90,6 +141,22 @@ class ZarrSink(_Sink):
             zarr_format=3,
             attributes={**attrs, "complete": False},
         )
+
+    def not_ours(self):
+        if not self.path.is_dir():
+            return "is not a folder (a Zarr array is one)"
+        try:
+            node = json.loads((self.path / "zarr.json").read_text())
+        except (OSError, ValueError):
+            return "is not a Zarr array (no readable zarr.json)"
+        if not isinstance(node, dict) or node.get("node_type") != "array":
+            return f"is a Zarr {node.get('node_type', 'node') if isinstance(node, dict) else 'node'}, not an array"
+        if not _has_own_keys(node.get("attributes")):
+            return "is a Zarr array that scatterx did not write (its attributes lack " + ", ".join(OWN_KEYS) + ")"
+        others = sorted(p.name for p in self.path.iterdir() if p.name not in self.ENTRIES)
+        if others or not self._own_markers():
+            return f"holds files scatterx did not write ({', '.join(others[:5]) or DONE_FOLDER + '/…'})"
+        return None
 
     def metadata(self):
         import zarr
@@ -115,22 +182,28 @@ class ZarrSink(_Sink):
 
         zarr.open_array(str(self.path), mode="r+").attrs["complete"] = True
 
-    def remove(self):
-        """Delete the output; refused for anything that is not a Zarr array (a folder of other files)."""
-        if not (self.path / "zarr.json").is_file():
-            raise FileExistsError(f"{self.path} exists and is not a Zarr array: not deleting it")
-        shutil.rmtree(self.path)
+    def _remove(self):
+        for name in ("c", DONE_FOLDER):
+            shutil.rmtree(self.path / name, ignore_errors=True)
+        (self.path / "zarr.json").unlink(missing_ok=True)
+        self.path.rmdir()
 
 
 class NpySink(_Sink):
     """A ``.npy`` file (n_items, n_features) with its metadata in ``<path>.json``.
 
-    The file is created at full size first (sparse where the file system
-    allows); each chunk writes its rows through a memory map and flushes.
-    Done markers live in ``<path>.done/``.
+    The header is written first; each chunk writes its rows with ordinary
+    writes (``os.pwrite``) at their offset and ``fsync``\\ s them before its
+    marker, so a full disk or a quota is an ``OSError`` naming the chunk
+    (never a SIGBUS of a memory map), and the chunks before stay done.
+    The file reaches its full size when the last rows are written.  Done
+    markers live in ``<path>.done/``.
     """
 
     format = "npy"
+
+    def paths(self):
+        return [self.path, self._meta_path(), self._done_dir()]
 
     def _done_dir(self):
         return self.path.with_name(self.path.name + ".done")
@@ -138,14 +211,11 @@ class NpySink(_Sink):
     def _meta_path(self):
         return self.path.with_name(self.path.name + ".json")
 
-    def exists(self):
-        return self.path.exists() or self._meta_path().exists()
-
     def create(self, n_items, n_features, chunk, dtype, attrs):
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(self._done_dir(), ignore_errors=True)
-        m = np.lib.format.open_memmap(self.path, mode="w+", dtype=dtype, shape=(n_items, n_features))
-        del m
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False}
+        with open(self.path, "xb") as f:
+            np.lib.format.write_array_header_2_0(f, {**header, "shape": (n_items, n_features)})
         self._write_meta({**attrs, "complete": False})
 
     def _write_meta(self, meta):
@@ -153,29 +223,60 @@ class NpySink(_Sink):
         tmp.write_text(json.dumps(meta))
         os.replace(tmp, self._meta_path())
 
+    def _layout(self):
+        with open(self.path, "rb") as f:
+            return _npy_data_layout(f, str(self.path))
+
     def metadata(self):
         try:
             meta = json.loads(self._meta_path().read_text())
-            src = NpySource(self.path)
+            dtype, shape, _, _ = self._layout()
         except (OSError, ValueError) as e:
-            raise ValueError(f"{self.path} is not a complete scatterx .npy output ({e})") from None
-        return {**meta, "shape": list(src.shape), "dtype": src.dtype.name, "chunks": [meta.get("chunk")]}
+            raise ValueError(f"{self.path} is not a scatterx .npy output ({e})") from None
+        if not isinstance(meta, dict):
+            raise ValueError(f"{self._meta_path()} is not a scatterx metadata file (a JSON object)")
+        return {**meta, "shape": list(shape), "dtype": dtype.name, "chunks": [meta.get("chunk")]}
 
     def _write_rows(self, start, data):
-        with open(self.path, "rb") as f:
-            dtype, shape, _, offset = _npy_data_layout(f, str(self.path))
-        m = np.memmap(self.path, dtype=dtype, mode="r+", offset=offset, shape=shape)
-        m[start : start + len(data)] = data
-        m.flush()
-        del m
+        dtype, shape, _, offset = self._layout()
+        buf = memoryview(np.ascontiguousarray(data, dtype=dtype)).cast("B")
+        position = offset + start * shape[1] * dtype.itemsize
+        fd = os.open(self.path, os.O_WRONLY)
+        try:
+            while buf:
+                n = os.pwrite(fd, buf, position)
+                buf, position = buf[n:], position + n
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def finish(self):
+        dtype, shape, _, offset = self._layout()
+        need, have = offset + shape[0] * shape[1] * dtype.itemsize, self.path.stat().st_size
+        if have != need:
+            raise OSError(f"{self.path} holds {have} bytes where its {shape[0]} rows need {need}: rows are missing")
         self._write_meta({**json.loads(self._meta_path().read_text()), "complete": True})
 
-    def remove(self):
-        for p in (self.path, self._meta_path()):
-            p.unlink(missing_ok=True)
-        shutil.rmtree(self._done_dir(), ignore_errors=True)
+    def not_ours(self):
+        try:
+            meta = json.loads(self._meta_path().read_text())
+        except (OSError, ValueError):
+            return f"has no scatterx metadata file {self._meta_path().name}"
+        if not _has_own_keys(meta):
+            return f"has a {self._meta_path().name} that scatterx did not write (it lacks " + ", ".join(OWN_KEYS) + ")"
+        if self.path.exists():
+            try:
+                self._layout()
+            except (OSError, ValueError):
+                return "is not a .npy file"
+        if not self._own_markers():
+            return f"has a folder {self._done_dir().name} holding files scatterx did not write"
+        return None
+
+    def _remove(self):
+        self.path.unlink(missing_ok=True)
+        self._meta_path().unlink(missing_ok=True)
+        shutil.rmtree(self._done_dir(), ignore_errors=True)  # only markers: checked by not_ours
 
 
 def sink_for(path):

@@ -39,7 +39,7 @@ def _sniff(path):
     raise ValueError(f"cannot tell the format of {path} (not .npy, .npz, Zarr, HDF5, IDX or a folder of images)")
 
 
-def open_source(source, *, key=None, shape=None, format=None, resize=True):
+def open_source(source, *, key=None, shape=None, format=None, resize=True, allow_missing=False, allow_external=False):
     """A :class:`Source` for a path (format sniffed) or an in-memory array.
 
     Parameters
@@ -53,7 +53,21 @@ def open_source(source, *, key=None, shape=None, format=None, resize=True):
         Skip sniffing.
     resize : bool
         Image folders: resize images of another size (else refuse them).
+    allow_missing : bool
+        Zarr: read chunks missing from the store as the fill value (refused by default).
+    allow_external : bool
+        HDF5: read virtual datasets and external storage (refused by default).
+
+    Raises ValueError for an input that is not an array of items (a scalar),
+    and for the refusals of each format (``scatterx.io``'s docstring).
     """
+    src = _open(source, key, shape, format, resize, allow_missing, allow_external)
+    if len(src.shape) == 0:
+        raise ValueError(f"{src.format} input {src.path} holds a scalar; the input must be items (n_items, *grid)")
+    return src
+
+
+def _open(source, key, shape, format, resize, allow_missing, allow_external):
     if isinstance(source, Source):
         return source
     if not isinstance(source, (str, os.PathLike)):
@@ -67,9 +81,9 @@ def open_source(source, *, key=None, shape=None, format=None, resize=True):
     if fmt == "npz":
         return NpzSource(path, key)
     if fmt == "zarr":
-        return ZarrSource(path, key)
+        return ZarrSource(path, key, allow_missing)
     if fmt == "hdf5":
-        return HDF5Source(path, key)
+        return HDF5Source(path, key, allow_external)
     if fmt == "idx":
         return IdxSource(path)
     if fmt == "images":
