@@ -31,7 +31,7 @@ __all__ = [
     "check_count",
     "check_keys",
     "check_depth",
-    "memory_limit",
+    "memory_available",
     "check_bytes",
     "bank_bytes",
     "gib",
@@ -176,20 +176,31 @@ def check_depth(value, what, limit=MAX_CONFIG_DEPTH):
         stack.extend((x, depth + 1) for x in v if isinstance(x, (dict, list, tuple)))
 
 
-def memory_limit():
-    """Bytes of memory this process may use at most: the machine's RAM, or the cgroup's limit when lower."""
+def memory_available():
+    """Bytes of memory this process can still get: Linux's MemAvailable, within the cgroup's limit; else the RAM.
+
+    What a prediction is held against: an allocation larger than this is
+    doomed (swapping or an out-of-memory kill), so it is refused before it starts.
+    """
     try:
-        limit = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
     try:
-        with open("/sys/fs/cgroup/memory.max") as f:
-            text = f.read().strip()
-        if text.isdigit():
-            limit = min(limit, int(text))
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    available = min(available, int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open("/sys/fs/cgroup/memory.max") as f, open("/sys/fs/cgroup/memory.current") as g:
+            limit, used = f.read().strip(), g.read().strip()
+        if limit.isdigit() and used.isdigit():
+            available = min(available, int(limit) - int(used))
     except OSError:
         pass
-    return limit
+    return available
 
 
 def gib(n):
@@ -198,8 +209,8 @@ def gib(n):
 
 
 def check_bytes(nbytes, what, remedy, limit=None):
-    """Raise ValueError when ``nbytes``, predicted before allocating, exceed ``limit`` (default: memory_limit())."""
-    limit = memory_limit() if limit is None else limit
+    """Raise ValueError when ``nbytes``, predicted before allocating, exceed ``limit`` (default: memory_available())."""
+    limit = memory_available() if limit is None else limit
     if limit is not None and nbytes > limit:
         raise ValueError(
             f"{what} would need about {gib(nbytes)} ({nbytes} bytes), more than the {gib(limit)} of memory "

@@ -438,7 +438,7 @@ def _check_backend(backend, device, scheduler):
 def _check_memory(net, src, chunk, n_features, dtype, kind, arg):
     """Refuse a chunk whose task (input, features twice, the core's working set) cannot fit in memory."""
     item_in = int(np.prod(src.shape[1:])) * max(np.dtype(src.dtype).itemsize, dtype.itemsize)
-    task = chunk * (item_in + 2 * n_features * dtype.itemsize) + net.item_bytes(dtype)
+    task = min(chunk, src.shape[0]) * (item_in + 2 * n_features * dtype.itemsize) + net.item_bytes(dtype)
     tasks = arg if kind in ("threads", "local") else 1
     check_bytes(
         tasks * task,

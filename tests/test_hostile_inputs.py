@@ -436,3 +436,10 @@ def test_command_line_reports_a_worker_error_as_one_line(tmp_path, net, x, capfd
     err = capfd.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("scatterx extract: item 21 of the input holds NaN or Inf"), err
     assert "resume" not in err[0]
+
+
+def test_a_chunk_too_large_for_memory_is_refused_before_any_work(tmp_path, net):
+    items = np.broadcast_to(np.zeros((1, 8, 8)), (10**9, 8, 8))  # a billion items, no memory behind them
+    with pytest.raises(ValueError, match=r"1 task\(s\) of 1000000000 items .* would need about .*smaller chunk"):
+        run(items, net, tmp_path / "o.zarr", chunk=10**9)
+    assert not (tmp_path / "o.zarr").exists()

@@ -11,14 +11,14 @@ Formats, found from the file's first bytes (then its suffix):
 ``.npy``                  memory-mapped (``np.load(mmap_mode="r")``); nothing is loaded.
 ``.npz``                  ``allow_pickle=False``, always.  A member stored uncompressed
                           (``np.savez``) is memory-mapped inside the zip; a compressed one
-                          (``np.savez_compressed``) is read whole, once per process.
+                          (``np.savez_compressed``) is decompressed as a stream, never whole.
 Zarr (v3, or v2)          a directory holding ``zarr.json`` (or ``.zarray``); ``key`` names
                           the array inside a group.
 HDF5                      via h5py; ``key`` names the dataset (default: the only one).
 IDX (MNIST layout)        Fashion-MNIST's ``*-idx3-ubyte`` files, raw or ``.gz``; the header
                           is checked (magic 2051 for images, 2049 for labels, every size
-                          positive, the byte count exact).  A ``.gz`` is decompressed once
-                          per process.
+                          positive, the byte count exact: a ``.gz``'s from its trailer).
+                          A ``.gz`` is decompressed as a stream, never whole.
 a folder of images        PNG, JPEG and any other format Pillow reads; see below.
 ========================  ==============================================================
 
@@ -37,7 +37,13 @@ sorted order of their names, one item each:
 * values: float32.
 
 Any item-level error (a truncated or corrupted file, a chunk that does not
-decode) is a ValueError naming the file and the items.
+decode) is an :class:`InputError` (a ValueError) naming the file and the
+items.  Storage that would read as fill values is refused: a Zarr chunk
+missing from the store (``allow_missing=True`` to accept it), HDF5 virtual
+or external datasets (``allow_external=True``); so are scalars, masked
+arrays with masked entries and images over Pillow's ``MAX_IMAGE_PIXELS``.
+Every :class:`Source` has a ``fingerprint()`` (resolved path, size, latest
+mtime, BLAKE2b hash of its bytes).
 
 Writers
 -------
