@@ -416,11 +416,14 @@ class Network:
 
     def _output_count(self, decimated=True):
         """Numbers per item of ``features`` (decimated to ``feature_grid``) or of ``layers``, counted, not built."""
-        complex_layers = self._complex_layers()
-        grids = self.feature_grids() if decimated else self.grids
-        return sum(
-            len(self.paths(n)) * math.prod(grid) * (2 if complex_layers[n] else 1) for n, grid in enumerate(grids)
-        )
+        counts = self.__dict__.setdefault("_counts", {})  # the network does not change: counted once
+        if decimated not in counts:
+            complex_layers = self._complex_layers()
+            grids = self.feature_grids() if decimated else self.grids
+            counts[decimated] = sum(
+                len(self.paths(n)) * math.prod(grid) * (2 if complex_layers[n] else 1) for n, grid in enumerate(grids)
+            )
+        return counts[decimated]
 
     @property
     def n_features(self):

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import frames
@@ -70,6 +71,21 @@ def test_frames_command_takes_user_kernels(tmp_path, capsys):
 NET = str(Path(__file__).resolve().parents[1] / "docs" / "configs" / "morlet_J2_L8.json")
 
 
+def NPY(folder, nan=False):
+    """An .npy of 3 items on the grid of NET (one NaN with ``nan``)."""
+    x = np.random.default_rng(0).random((3, 28, 28))
+    if nan:
+        x[1, 2, 2] = np.nan
+    np.save(folder / "x.npy", x)
+    return str(folder / "x.npy")
+
+
+def huge_j():
+    config = json.loads(Path(NET).read_text())
+    config["modules"][0]["frame"]["J"] = 10**9
+    return config
+
+
 def write(path, text):
     path.write_text(text)
     return str(path)
@@ -93,13 +109,28 @@ def write(path, text):
             "n.json",
         ),
         ("extract", lambda d: [str(d / "nope.npy"), str(d / "o.zarr"), "--config", NET], "nope.npy does not exist"),
-        ("frames", lambda d: ["morlet", "-p", "J=1000000000000000000", "--out", str(d)], "J"),
+        ("frames", lambda d: ["morlet", "-p", "J=1000000000000000000", "--out", str(d)], "J must be at most 62"),
+        ("frames", lambda d: ["shearlet", "-p", "shear_levels=[1000000000]", "--out", str(d)], "at most 62"),
+        (
+            "extract",
+            lambda d: [NPY(d), str(d / "o.zarr"), "--config", write(d / "n.json", json.dumps(huge_j()))],
+            "J must be at most 62",
+        ),
+        ("extract", lambda d: [NPY(d), NPY(d), "--config", NET, "--overwrite"], "is the input .*refused"),
+        (
+            "verify",
+            lambda d: [NET, "--inputs", NPY(d, nan=True), "--out", str(d / "v"), "--quiet"],
+            "NaN or Inf",
+        ),
         ("frames", lambda d: ["morlet", "-p", "feature_gird=2", "--out", str(d)], "feature_gird"),
     ],
 )
 def test_every_command_reports_an_error_as_one_line(command, argv, message, tmp_path, capsys):
-    assert main([command] + argv(tmp_path)) == 1
+    args = argv(tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.glob("*.npy")}
+    assert main([command] + args) == 1
     assert_one_line(capsys.readouterr().err, command, message)
+    assert all(p.read_bytes() == data for p, data in before.items())  # no input touched
 
 
 def test_debug_shows_the_traceback(tmp_path):

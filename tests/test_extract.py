@@ -348,3 +348,13 @@ def test_command_line_extract(tmp_path, net, x, npy, capsys):
     assert main([str(npy), str(tmp_path / "f.npy"), "--config", str(tmp_path / "net.json")]) == 1
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("scatterx extract: output ") and "exists; pass resume=True" in err[0]
+
+
+def test_lazy_features_name_the_bad_item_by_its_index_in_the_array(net, x):
+    from scatterx.io import InputError
+
+    bad = x.copy()
+    bad[45, 0, 0] = np.inf
+    lazy = features(da.from_array(bad, chunks=(CHUNK, 8, 8)), net)
+    with pytest.raises(InputError, match="item 45 of the input holds NaN or Inf"):
+        lazy.compute(scheduler="sync")
