@@ -88,24 +88,26 @@ def as_shape(shape, ndim, name="shape", *, context=None):
         shape = (shape,)
     if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
         raise ParameterTypeError(
-            f"{_prefix(context)}{name} must be a tuple of {ndim or 'positive'} ints, got {shape!r}"
+            f"{_prefix(context)}{name} must be a tuple of {ndim or 'positive'} ints, got {_short(shape)}"
         )
     shape = tuple(shape)
     if ndim is not None and len(shape) != ndim:
-        raise ValueError(f"{_prefix(context)}{name} must have {ndim} entries (the frames are {ndim}-D), got {shape!r}")
+        raise ValueError(
+            f"{_prefix(context)}{name} must have {ndim} entries (the frames are {ndim}-D), got {_short(shape)}"
+        )
     if not shape:
-        raise ValueError(f"{_prefix(context)}{name} must have at least one entry, got {shape!r}")
+        raise ValueError(f"{_prefix(context)}{name} must have at least one entry, got {_short(shape)}")
     return tuple(positive_int(s, f"{name}[{i}]", context=context) for i, s in enumerate(shape))
 
 
 def finite_float(value, name, *, positive=False, context=None):
     """``value`` as a finite ``float`` (> 0 with ``positive``); strings and booleans are refused."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ParameterTypeError(f"{_prefix(context)}{name} must be a number, got {value!r}")
+        raise ParameterTypeError(f"{_prefix(context)}{name} must be a number, got {_short(value)}")
     v = float(value)
     if not math.isfinite(v) or (positive and v <= 0):
         kind = "a positive finite number" if positive else "a finite number"
-        raise ValueError(f"{_prefix(context)}{name} must be {kind}, got {value!r}")
+        raise ValueError(f"{_prefix(context)}{name} must be {kind}, got {_short(value)}")
     return v
 
 
@@ -153,9 +155,11 @@ def check_keys(d, allowed, what, *, required=()):
         raise ParameterTypeError(f"{what} must be a JSON object (dict), got {type(d).__name__}: {_short(d)}")
     for key in d:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1)
+            close = difflib.get_close_matches(str(key)[:64], [str(a) for a in allowed], n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"{what} has an unknown key {key!r}{hint} (valid keys: {', '.join(sorted(allowed))})")
+            raise ValueError(
+                f"{what} has an unknown key {_short(key)}{hint} (valid keys: {', '.join(sorted(allowed))})"
+            )
     missing = [k for k in required if k not in d]
     if missing:
         raise ValueError(f"{what} lacks {', '.join(map(repr, missing))} (valid keys: {', '.join(sorted(allowed))})")

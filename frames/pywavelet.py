@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pywt
 
-from ._checks import MAX_SCALES, as_shape, check_scales, positive_int
+from ._checks import MAX_SCALES, _short, as_shape, check_scales, positive_int
 from ._frame import Frame, register, separable
 
 __all__ = ["PyWavelet", "pywavelet", "swt_shift"]
@@ -49,13 +49,13 @@ def _as_wavelet_name(name):
         raise ValueError(f"pywavelet: name must be a wavelet name (str) or a pywt.Wavelet, got {name!r}")
     names = _discrete_names()
     if name not in names:
-        close = difflib.get_close_matches(name.lower(), names, n=6)
+        close = difflib.get_close_matches(name.lower()[:64], names, n=6)  # names are short: a long one matches none
         hint = (
             f"close matches: {', '.join(close)}"
             if close
             else "no close match; pywt.wavelist(kind='discrete') lists them"
         )
-        raise ValueError(f"pywavelet: unknown discrete wavelet name={name!r}; {hint}")
+        raise ValueError(f"pywavelet: unknown discrete wavelet name={_short(name)}; {hint}")
     return name
 
 

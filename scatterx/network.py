@@ -319,12 +319,16 @@ class Network:
 
     def _run(self, x, plans, propagated=None, decimated=False):
         x, lead, xp = check_input(x, self.shape, "x", allow_complex=not self.real_input)
-        itemsize = 4 if x.dtype in (xp.float32, xp.complex64) else 8  # per real number
-        check_bytes(
-            OUTPUT_COPIES * x.shape[0] * self._output_count(decimated) * itemsize + (self.max_memory or 0),
-            f"{'features' if decimated else 'layers'} of {x.shape[0]} items on the grid {self.shape}",
-            "pass fewer items per call (net(x[i:j])), use float32 input, or scatterx.extract for a data set",
-        )
+        if (
+            getattr(getattr(x, "device", None), "type", "cpu") == "cpu"
+        ):  # host memory; a GPU's allocator refuses at once
+            itemsize = 4 if x.dtype in (xp.float32, xp.complex64) else 8  # per real number
+            check_bytes(
+                OUTPUT_COPIES * x.shape[0] * self._output_count(decimated) * itemsize
+                + max(self.max_memory or 0, self.item_bytes(np.float32 if itemsize == 4 else np.float64)),
+                f"{'features' if decimated else 'layers'} of {x.shape[0]} items on the grid {self.shape}",
+                "pass fewer items per call (net(x[i:j])), use float32 input, or scatterx.extract for a data set",
+            )
         out = propagate(
             x, plans, self.ndim, real_input=self.real_input, propagated=propagated, max_memory=self.max_memory
         )
