@@ -8,6 +8,11 @@ scatterx frames FAMILY [-p NAME=VALUE ...] --shape 128 128 --out DIR
 scatterx verify CONFIG.json --out DIR       (scatterx.verify: the theory's checks, a report)
 scatterx compare CONFIGS|--preset … --dataset NAME --out DIR   (scatterx.compare)
 scatterx extract IN OUT --config net.json [--cluster local:W]   (scatterx.extract)
+
+Every command raises on an error and :func:`main` reports it: one line on
+stderr, ``scatterx COMMAND: message``, and exit status 1 (2 for a usage
+error, 130 for Ctrl-C); ``--debug`` (before or after the command) shows the
+traceback instead.
 """
 
 from __future__ import annotations

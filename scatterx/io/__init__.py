@@ -54,6 +54,8 @@ chunk is *marked done* (a marker file, written atomically after the chunk's
 data) only once all its rows are written, so a run killed at any instant
 leaves no half-written chunk marked done; ``complete`` in the metadata turns
 true only when every chunk is.  :func:`open_features` reads an output back.
+``remove`` (``--overwrite``) deletes only an output scatterx wrote, and only
+its entries; :class:`OutputLock` keeps a second run off an output.
 
 Modules: ``_base`` (the :class:`Source` contract, retries, an array in
 memory), ``npy`` (``.npy``, ``.npz``), ``containers`` (Zarr, HDF5), ``idx``,
