@@ -150,47 +150,54 @@ def test_resume_with_another_input_of_the_same_shape_is_refused(tmp_path, net, x
         run(npy, net, tmp_path / "o.zarr", resume=True)
 
 
-SLOW_RUN = """
-import sys, time
+HELD_RUN = """
+import os, sys, time
 from scatterx.io import NpySource
 from scatterx.extract import extract
 
-class Slow(NpySource):
+READS = []
+
+
+class Held(NpySource):  # reads one chunk, then waits (a minute at most) for the test's release file
+
     def _read(self, start, stop):
-        time.sleep(0.3)
+        deadline = time.monotonic() + 60
+        while READS and not os.path.exists(sys.argv[4]) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        READS.append(start)
         return super()._read(start, stop)
 
-extract(Slow(sys.argv[1]), sys.argv[2], sys.argv[3], chunk=8, overwrite=True, progress=False)
+extract(Held(sys.argv[1]), sys.argv[2], sys.argv[3], chunk=8, overwrite=True, progress=False)
 """
 
 
-def start_slow_run(tmp_path, net, npy, out):
+def start_held_run(tmp_path, net, npy, out):
+    """A run in another process that writes one chunk of ``out``, then waits for ``tmp_path / "release"``."""
     (tmp_path / "net.json").write_text(json.dumps(net.to_dict()))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
-    cmd = [sys.executable, "-c", SLOW_RUN, str(npy), str(tmp_path / "net.json"), str(out)]
-    return subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)
+    cmd = [sys.executable, "-c", HELD_RUN, str(npy), str(tmp_path / "net.json"), str(out), str(tmp_path / "release")]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not (out / "scatterx_done").exists() and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        time.sleep(0.01)
+    return proc
 
 
 def test_a_second_run_on_the_same_output_is_refused_naming_the_holder(tmp_path, net, x, npy):
     out = tmp_path / "o.zarr"
-    proc = start_slow_run(tmp_path, net, npy, out)
-    deadline = time.monotonic() + 60
-    while not (out / "scatterx_done").exists() and time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read().decode()
-        time.sleep(0.02)
+    proc = start_held_run(tmp_path, net, npy, out)
     for overwrite in (False, True):
         with pytest.raises(OutputInUseError, match=rf"being written by another run: process {proc.pid} on "):
             run(npy, net, out, overwrite=overwrite)
+    (tmp_path / "release").touch()
     assert proc.wait(timeout=120) == 0, proc.stderr.read().decode()
     np.testing.assert_array_equal(read(out)[0], expected(net, x, 8))  # the holder's features, whole
 
 
 def test_the_lock_dies_with_its_holder(tmp_path, net, x, npy):
     out = tmp_path / "o.zarr"
-    proc = start_slow_run(tmp_path, net, npy, out)
-    while not (out / "scatterx_done").exists():
-        assert proc.poll() is None, proc.stderr.read().decode()
-        time.sleep(0.02)
+    proc = start_held_run(tmp_path, net, npy, out)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert run(npy, net, out, resume=True, chunk=8).skipped >= 1  # no stale lock after SIGKILL
@@ -207,6 +214,7 @@ def test_lock_is_exclusive_in_one_process_too(tmp_path, net, npy):
 
 
 # ================================================================== complete means correct
+@pytest.mark.filterwarnings("ignore:.*encountered in:RuntimeWarning")  # NumPy's own overflow warning comes first
 def test_float32_overflow_names_the_item_and_is_never_written(tmp_path, net, x):
     big = x.astype(np.float32)
     big[37] *= np.float32(1e38)  # finite in float32 (max 3.4e38), but its Fourier sums are not
