@@ -78,7 +78,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from frames._checks import check_bytes
+from frames._checks import check_bytes, positive_int
 
 from ._batches import apply
 from ._cluster import compute, configure_worker, parse_scheduler, running
@@ -366,6 +366,7 @@ def extract(
     _check_backend(backend, device, scheduler)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ValueError(f"retries must be an int >= 0, got {retries!r}")
+    threads = None if threads is None else positive_int(threads, "threads", what="threads per task")
     kind, arg = parse_scheduler(scheduler)
     net = as_network(net)
     src = open_source(source, key=key, shape=net.shape, allow_missing=allow_missing, allow_external=allow_external)
@@ -544,7 +545,9 @@ def register_cli(subparsers):
         help="precision (default: float32 for float32 input, float64 otherwise)",
     )
     p.add_argument("--key", help="array or dataset inside an .npz, a Zarr group or an HDF5 file")
-    p.add_argument("--retries", type=int, default=2, help="retries of a failed task (default 2)")
+    p.add_argument(
+        "--retries", type=int, default=2, help="retries of a read or write failing with an I/O error (default 2)"
+    )
     p.add_argument("--threads", type=int, help="threads per task (default: cores // tasks per host)")
     p.add_argument("--allow-missing-chunks", action="store_true", help="Zarr IN: read missing chunks as fill values")
     p.add_argument("--allow-external", action="store_true", help="HDF5 IN: read virtual and external datasets")

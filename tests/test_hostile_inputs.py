@@ -451,3 +451,21 @@ def test_a_chunk_too_large_for_memory_is_refused_before_any_work(tmp_path, net):
     with pytest.raises(ValueError, match=r"1 task\(s\) of 1000000000 items .* would need about .*smaller chunk"):
         run(items, net, tmp_path / "o.zarr", chunk=10**9)
     assert not (tmp_path / "o.zarr").exists()
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"chunk": 0}, "chunk must be a positive int"),
+        ({"chunk": 2.0}, "chunk must be a positive int"),
+        ({"retries": -1}, "retries must be an int >= 0"),
+        ({"threads": 0}, "threads must be a positive int"),
+        ({"scheduler": "local:0"}, "local:W"),
+        ({"backend": "jax"}, "backend must be 'numpy' or 'torch'"),
+        ({"dtype": "float16"}, "dtype must be float32 or float64"),
+    ],
+)
+def test_bad_run_options_are_refused_before_any_output(tmp_path, net, npy, options, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        extract(npy, net, tmp_path / "o.zarr", progress=False, **options)
+    assert not (tmp_path / "o.zarr").exists()
