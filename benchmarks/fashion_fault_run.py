@@ -4,8 +4,8 @@ local cluster, one worker killed (SIGKILL) mid-run, output compared with the in-
     python benchmarks/fashion_fault_run.py --data ~/.cache/scatterx/pkg/usr/share/datasets/fashion-mnist \
         --out benchmarks/results
 
-Runs ``python -m scatterx.extract IMAGES OUT --config net.json --cluster local:2 --dtype float32``
-(the ``scatterx extract`` command) in a subprocess, waits until a few chunks are
+Runs ``scatterx extract IMAGES OUT --config net.json --cluster local:2 --dtype float32``
+(as ``python -m scatterx.cli extract …``) in a subprocess, waits until a few chunks are
 marked done, kills one worker process, lets the run finish, then checks that
 the nanny replaced the worker, that every chunk is done and the output
 complete, and compares the features with ``net(x)`` on the whole array in
@@ -71,7 +71,8 @@ def main(argv=None):
     cmd = [
         sys.executable,
         "-m",
-        "scatterx.extract",
+        "scatterx.cli",
+        "extract",
         str(images),
         str(zarr_out),
         "--config",
@@ -112,7 +113,7 @@ def main(argv=None):
     in_memory_s = time.perf_counter() - t1
     got = np.asarray(feats[:])
     record = {
-        "command": " ".join(["python -m scatterx.extract"] + cmd[3:]),
+        "command": " ".join(["scatterx"] + cmd[3:]),
         "returncode": proc.returncode,
         "seconds_total": seconds,
         "killed_worker": victim,
@@ -123,6 +124,7 @@ def main(argv=None):
         "chunks": -(-len(x) // meta["chunk"]),
         "chunk": meta["chunk"],
         "complete": meta["complete"],
+        "input_fingerprint": meta["source"]["fingerprint"],
         "shape": list(got.shape),
         "dtype": str(got.dtype),
         "identical_to_in_memory": bool(np.array_equal(got, ref)),

@@ -14,12 +14,22 @@ from __future__ import annotations
 
 import abc
 import functools
+import inspect
 from typing import Any
 
 import array_api_compat
 import numpy as np
 
-from ._checks import ParameterTypeError, as_shape, check_scales, finite_float
+from ._checks import (
+    ParameterTypeError,
+    as_shape,
+    bank_bytes,
+    check_bytes,
+    check_depth,
+    check_keys,
+    check_scales,
+    finite_float,
+)
 from ._json import jsonable
 
 __all__ = [
@@ -37,6 +47,8 @@ __all__ = [
 FAMILIES: dict[str, type] = {}
 # tight() divides by √LP: below this fraction of B the LP sum is rounding noise, not a frame.
 TIGHT_MIN_A = 1e-12
+# The frame bounds scale by scale²: within [1e-150, 1e150] they stay finite and non-zero in float64.
+SCALE_RANGE = (1e-150, 1e150)
 
 
 def register(cls):
@@ -135,18 +147,20 @@ class FilterBank:
             raise ValueError(f"filters must have shape (K, *{lowpass.shape}), got {filters.shape}")
         if len(meta) != filters.shape[0]:
             raise ValueError(f"meta must have one record per filter ({filters.shape[0]}), got {len(meta)}")
-        for name, a in (("lowpass", lowpass), ("filters", filters)):
-            if not np.all(np.isfinite(a)):
-                raise ValueError(f"{name} holds NaN or Inf values")
         cdtype = np.result_type(dtype, np.complex64)
 
-        def cast(a):
+        def cast(name, a):
             a = a.astype(dtype if not np.iscomplexobj(a) else cdtype, copy=True)
+            if not np.all(np.isfinite(a)):  # after the cast: 1e300 is finite in float64, not in float32
+                raise ValueError(
+                    f"{name} holds NaN or Inf values in {dtype.name} (max |response| = {np.max(np.abs(a)):.3g}); "
+                    "lower the frame's scale or render in float64"
+                )
             a.setflags(write=False)
             return a
 
-        self.lowpass = cast(lowpass)
-        self.filters = cast(filters)
+        self.lowpass = cast("lowpass", lowpass)
+        self.filters = cast("filters", filters)
         self.meta = [dict(m) for m in meta]
         self.frame = frame
         self.dtype = dtype
@@ -223,6 +237,11 @@ class Frame(abc.ABC):
 
     def __init__(self, *, scale=1.0, tight=False, **params):
         self.scale = finite_float(scale, "scale", positive=True, context=self.family)
+        if not SCALE_RANGE[0] <= self.scale <= SCALE_RANGE[1]:
+            raise ValueError(
+                f"{self.family}: scale must lie in [{SCALE_RANGE[0]:g}, {SCALE_RANGE[1]:g}] (the frame bounds "
+                f"scale by scale² and must stay finite and non-zero in float64), got {scale!r}"
+            )
         if not isinstance(tight, (bool, np.bool_)):
             raise ParameterTypeError(f"{self.family}: tight must be True or False, got {tight!r}")
         self.tight = bool(tight)
@@ -255,9 +274,27 @@ class Frame(abc.ABC):
 
     # -- rendering ----------------------------------------------------------
     def render(self, shape, dtype=np.float64) -> FilterBank:
-        """Render the bank on the DFT grid ``shape`` (cached by frame, shape, dtype)."""
-        shape = as_shape(shape, self.ndim)
+        """Render the bank on the DFT grid ``shape`` (cached by frame, shape, dtype).
+
+        The grid is checked first (:meth:`check_shape`), then the bytes of
+        the rendering are predicted from :meth:`n_filters`: more than the
+        machine's memory is a ValueError before anything is allocated.
+        """
+        shape = self.check_shape(as_shape(shape, self.ndim))
+        n = self.n_filters(shape) or 0
+        check_bytes(
+            bank_bytes(n, shape),
+            f"{self.family}: rendering {n} filters on the grid {shape}",
+            "use a smaller grid or fewer scales or directions",
+        )
         return _render_cached(self, shape, _check_dtype(dtype).name)
+
+    def n_filters(self, shape):
+        """The number of filters on the grid ``shape`` (an upper bound where it depends on rounding), cheaply.
+
+        Families override it so that :meth:`render` predicts its bytes; None: unknown.
+        """
+        return None
 
     @abc.abstractmethod
     def _render(self, shape):
@@ -280,13 +317,31 @@ def _render_cached(frame, shape, dtype):
     return bank if dtype == "float64" else bank.astype(dtype)
 
 
-def from_dict(d):
-    """Rebuild a frame from :meth:`Frame.to_dict` output."""
-    d = dict(d)
-    try:
-        family = d.pop("family")
-    except KeyError:
-        raise ValueError(f"frame description needs a 'family' key, got keys {sorted(d)}") from None
-    if family not in FAMILIES:
+def parameters(family):
+    """The keyword parameters of a registered family's constructor (the keys of its ``to_dict``)."""
+    params = inspect.signature(FAMILIES[family].__init__).parameters.values()
+    if any(p.kind == p.VAR_KEYWORD for p in params):  # a user family taking **kwargs checks its own keys
+        return None
+    return [p.name for p in params if p.name != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+def from_dict(d, what="frame description"):
+    """Rebuild a frame from :meth:`Frame.to_dict` output.
+
+    Strict: ``d`` must be a dict with a known ``family`` and only that
+    family's parameters (an unknown key is a ValueError naming the valid ones
+    and the closest); every value is then checked by the family itself
+    (booleans must be booleans, counts ints, numbers finite and in range).
+    """
+    if not isinstance(d, dict):
+        raise ParameterTypeError(f"{what} must be a JSON object (dict), got {type(d).__name__}")
+    check_depth(d, what)
+    family = d.get("family")
+    if family is None:
+        raise ValueError(f"{what} needs a 'family' key (one of {sorted(FAMILIES)}), got keys {sorted(map(str, d))}")
+    if not isinstance(family, str) or family not in FAMILIES:
         raise ValueError(f"unknown frame family {family!r}; known: {sorted(FAMILIES)}")
-    return FAMILIES[family](**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+    allowed = parameters(family)
+    if allowed is not None:
+        check_keys(d, ["family"] + allowed, f"{what} ({family})")
+    return FAMILIES[family](**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k != "family"})

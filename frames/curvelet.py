@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_shape, check_scales, positive_int
+from ._checks import MAX_SCALES, as_shape, check_count, check_scales, positive_int
 from ._frame import Frame, register
 from ._windows import (
     MEYER_MARGIN,
@@ -31,6 +31,11 @@ def check_angles(family, angles):
             f"at the coarsest band-pass scale), got {angles!r}"
         )
     return int(angles)
+
+
+def check_wedges(family, angles, exponents, shape):
+    """Raise ValueError when a scale would have more wedge filters (angles/2 · 2^e) than the grid has points."""
+    check_count(family, "the filters of the finest scale (angles/2 · 2^e)", angles // 2, shape, exponent=max(exponents))
 
 
 def render_wedges(shape, J, angles, exponents):
@@ -128,17 +133,24 @@ class Curvelet(Frame):
     ndim = 2
 
     def __init__(self, J=3, *, angles=8, scale=1.0, tight=False):
-        J = positive_int(J, "J", what="number of scales", context="curvelet")
+        J = positive_int(J, "J", maximum=MAX_SCALES, what="number of scales", context="curvelet")
         super().__init__(scale=scale, tight=tight, J=J, angles=check_angles("curvelet", angles))
 
     def check_shape(self, shape):
         shape = as_shape(shape, 2)
         check_scales("curvelet", self.params["J"], shape, margin=MEYER_MARGIN)
+        check_wedges("curvelet", self.params["angles"], self._exponents(), shape)
         return shape
 
-    def _render(self, shape):
+    def _exponents(self):
         J = self.params["J"]
-        return render_wedges(shape, J, self.params["angles"], [(J - j) // 2 for j in range(J)])
+        return [(J - j) // 2 for j in range(J)]
+
+    def n_filters(self, shape):
+        return sum(self.params["angles"] // 2 << e for e in self._exponents())
+
+    def _render(self, shape):
+        return render_wedges(shape, self.params["J"], self.params["angles"], self._exponents())
 
 
 def curvelet(J=3, *, angles=8, scale=1.0, tight=False):

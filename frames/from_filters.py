@@ -195,6 +195,9 @@ class FromFilters(Frame):
                     )
         return shape
 
+    def n_filters(self, shape):
+        return self._arrays[1].shape[0]
+
     def _render(self, shape):
         chi, g = self._arrays
         if self.params["domain"] == "space":

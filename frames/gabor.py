@@ -256,6 +256,9 @@ class Gabor(Frame):
             )
         return shape
 
+    def n_filters(self, shape):
+        return math.prod(self.params["n_freqs"]) - 1
+
     def _render(self, shape):
         p = self.params
         n_freqs, window = p["n_freqs"], p["window"]

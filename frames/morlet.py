@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ._checks import as_shape, check_scales, positive_int
+from ._checks import MAX_SCALES, as_shape, check_count, check_scales, positive_int
 from ._frame import Frame, register
 
 __all__ = [
@@ -433,7 +433,7 @@ class Morlet(Frame):
     family = "morlet"
 
     def __init__(self, J=3, *, L=None, Q=None, T=None, ndim=None, scale=1.0, tight=False):
-        J = positive_int(J, "J", what="number of scales", context="morlet")
+        J = positive_int(J, "J", maximum=MAX_SCALES, what="number of scales", context="morlet")
         if ndim is None:
             ndim = 2 if L is not None or (Q is None and T is None) else 1
         if isinstance(ndim, bool) or ndim not in (1, 2, 3):
@@ -457,9 +457,19 @@ class Morlet(Frame):
         shape = as_shape(shape, self.ndim)
         J, n = self.params["J"], min(shape)
         check_scales("morlet", J, shape)
-        if self.ndim == 1 and self.params["T"] > n:
-            raise ValueError(f"morlet: T={self.params['T']} exceeds the grid length {n} of shape {shape}")
+        if self.ndim == 1:
+            if self.params["T"] > n:
+                raise ValueError(f"morlet: T={self.params['T']} exceeds the grid length {n} of shape {shape}")
+            check_count("morlet", "Q (wavelets per octave)", self.params["Q"], shape)
+        else:
+            what = "L (orientations per scale)" if self.ndim == 2 else "L (directions per scale)"
+            check_count("morlet", what, self.params["L"], shape)
         return shape
+
+    def n_filters(self, shape):
+        p = self.params
+        # 1-D: about Q per octave over J octaves, plus Q − 1 constant-width filters (an upper bound)
+        return p["J"] * p["L"] if self.ndim != 1 else p["Q"] * (p["J"] + 2)
 
     def _render(self, shape):
         p = self.params

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pywt
 
-from ._checks import as_shape, check_scales, positive_int
+from ._checks import MAX_SCALES, _short, as_shape, check_scales, positive_int
 from ._frame import Frame, register, separable
 
 __all__ = ["PyWavelet", "pywavelet", "swt_shift"]
@@ -49,13 +49,13 @@ def _as_wavelet_name(name):
         raise ValueError(f"pywavelet: name must be a wavelet name (str) or a pywt.Wavelet, got {name!r}")
     names = _discrete_names()
     if name not in names:
-        close = difflib.get_close_matches(name.lower(), names, n=6)
+        close = difflib.get_close_matches(name.lower()[:64], names, n=6)  # names are short: a long one matches none
         hint = (
             f"close matches: {', '.join(close)}"
             if close
             else "no close match; pywt.wavelist(kind='discrete') lists them"
         )
-        raise ValueError(f"pywavelet: unknown discrete wavelet name={name!r}; {hint}")
+        raise ValueError(f"pywavelet: unknown discrete wavelet name={_short(name)}; {hint}")
     return name
 
 
@@ -172,7 +172,7 @@ class PyWavelet(Frame):
     def __init__(self, name="haar", J=3, *, ndim=None, scale=1.0, tight=False):
         name = _as_wavelet_name(name)
         ndim = 2 if ndim is None else ndim
-        J = positive_int(J, "J", what="number of levels", context="pywavelet")
+        J = positive_int(J, "J", maximum=MAX_SCALES, what="number of levels", context="pywavelet")
         if isinstance(ndim, bool) or ndim not in (1, 2, 3):
             raise ValueError(f"pywavelet: ndim must be 1, 2 or 3, got {ndim!r}")
         super().__init__(scale=scale, tight=tight, name=name, J=J, ndim=int(ndim))
@@ -182,6 +182,9 @@ class PyWavelet(Frame):
         shape = as_shape(shape, self.ndim)
         check_scales("pywavelet", self.params["J"], shape)
         return shape
+
+    def n_filters(self, shape):
+        return self.params["J"] * (2**self.ndim - 1)
 
     def _render(self, shape):
         J, d = self.params["J"], self.ndim

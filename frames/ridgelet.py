@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import numbers
 
-from ._checks import as_shape, check_scales, positive_int
+from ._checks import MAX_SCALES, as_shape, check_scales, positive_int
 from ._frame import Frame, register
 from ._windows import MEYER_MARGIN
-from .curvelet import check_angles, render_wedges
+from .curvelet import check_angles, check_wedges, render_wedges
 
 __all__ = ["Ridgelet", "ridgelet"]
 
@@ -86,7 +86,7 @@ class Ridgelet(Frame):
     ndim = 2
 
     def __init__(self, J=3, *, angles=8, alpha=0.0, scale=1.0, tight=False):
-        J = positive_int(J, "J", what="number of scales", context="ridgelet")
+        J = positive_int(J, "J", maximum=MAX_SCALES, what="number of scales", context="ridgelet")
         super().__init__(
             scale=scale, tight=tight, J=J, angles=check_angles("ridgelet", angles), alpha=_check_alpha(alpha)
         )
@@ -94,12 +94,18 @@ class Ridgelet(Frame):
     def check_shape(self, shape):
         shape = as_shape(shape, 2)
         check_scales("ridgelet", self.params["J"], shape, margin=MEYER_MARGIN)
+        check_wedges("ridgelet", self.params["angles"], self._exponents(), shape)
         return shape
 
-    def _render(self, shape):
+    def _exponents(self):
         J, alpha = self.params["J"], self.params["alpha"]
-        exponents = [math.ceil((J - 1 - j) * (1.0 - alpha) - EXPONENT_SLACK) for j in range(J)]
-        return render_wedges(shape, J, self.params["angles"], exponents)
+        return [math.ceil((J - 1 - j) * (1.0 - alpha) - EXPONENT_SLACK) for j in range(J)]
+
+    def n_filters(self, shape):
+        return sum(self.params["angles"] // 2 << e for e in self._exponents())
+
+    def _render(self, shape):
+        return render_wedges(shape, self.params["J"], self.params["angles"], self._exponents())
 
 
 def ridgelet(J=3, *, angles=8, alpha=0.0, scale=1.0, tight=False):

@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_shape, check_scales, positive_int
+from ._checks import MAX_SCALES, as_shape, check_count, check_scales, positive_int
 from ._frame import Frame, register
 from ._windows import (
     MEYER_MARGIN,
@@ -32,11 +32,11 @@ def _shear_levels(J, shear_levels):
     if (
         levels is None
         or len(levels) != J
-        or any(isinstance(e, bool) or not isinstance(e, numbers.Integral) or e < 0 for e in levels)
+        or any(isinstance(e, bool) or not isinstance(e, numbers.Integral) or not 0 <= e <= MAX_SCALES for e in levels)
     ):
         raise ValueError(
-            f"shearlet: shear_levels must be a sequence of J={J} non-negative ints "
-            f"(coarse to fine, |k| <= 2**level), got {shear_levels!r}"
+            f"shearlet: shear_levels must be a sequence of J={J} non-negative ints, at most {MAX_SCALES} "
+            f"(coarse to fine, |k| <= 2**level), got {shear_levels!r:.200}"
         )
     return tuple(int(e) for e in levels)
 
@@ -142,13 +142,18 @@ class Shearlet(Frame):
     ndim = 2
 
     def __init__(self, J=3, *, shear_levels=None, scale=1.0, tight=False):
-        J = positive_int(J, "J", what="number of scales", context="shearlet")
+        J = positive_int(J, "J", maximum=MAX_SCALES, what="number of scales", context="shearlet")
         super().__init__(scale=scale, tight=tight, J=J, shear_levels=_shear_levels(J, shear_levels))
 
     def check_shape(self, shape):
         shape = as_shape(shape, 2)
         check_scales("shearlet", self.params["J"], shape, margin=MEYER_MARGIN)
+        for level in self.params["shear_levels"]:
+            check_count("shearlet", f"the filters of shear level {level}", 4, shape, exponent=level)
         return shape
+
+    def n_filters(self, shape):
+        return sum(4 << level for level in self.params["shear_levels"])
 
     def _render(self, shape):
         return _render(shape, self.params["J"], self.params["shear_levels"])

@@ -28,6 +28,7 @@ from ._kymatio_base import (
     check_choice,
     unpad_level,
 )
+from ._validate import MAX_SCALES
 from .plans import level_log2, scattering1d_plans
 
 __all__ = ["Scattering1DBase", "wavelets_per_octave"]
@@ -148,7 +149,7 @@ class Scattering1DBase(KymatioFrontend):
         *,
         max_memory=None,
     ):
-        self.J = as_count(J, "J")
+        self.J = as_count(J, "J", maximum=MAX_SCALES)
         N = _signal_length(shape)
         self.shape = (N,)
         self.Q = wavelets_per_octave(Q)

@@ -24,6 +24,7 @@ from ._kymatio_base import (
     backend_name,
     check_choice,
 )
+from ._validate import MAX_SCALES
 from .plans import level_log2, scattering2d_plans
 
 __all__ = ["Scattering2DBase"]
@@ -77,7 +78,7 @@ class Scattering2DBase(KymatioFrontend):
     ndim = 2
 
     def __init__(self, J, shape, L=8, max_order=2, pre_pad=False, backend=None, out_type="array", *, max_memory=None):
-        self.J = as_count(J, "J")
+        self.J = as_count(J, "J", maximum=MAX_SCALES)
         self.L = as_count(L, "L")
         M, N = self.shape = _grid_2d(shape)
         largest = min(M, N).bit_length() - 1  # compared without forming 2**J

@@ -56,11 +56,11 @@ class BackendImportError(ImportError, ValueError):
     """A backend the frontend cannot use: the ImportError Kymatio 0.3.0 raises, and a ValueError."""
 
 
-def as_count(value, name, *, minimum=1):
-    """``value`` as an int ≥ ``minimum``; NumPy integers and 0-d integer arrays (as loaded from ``.npz``) count."""
+def as_count(value, name, *, minimum=1, maximum=None):
+    """``value`` as an int in [``minimum``, ``maximum``]; NumPy integers and 0-d integer arrays (``.npz``) count."""
     if isinstance(value, np.ndarray) and value.ndim == 0 and np.issubdtype(value.dtype, np.integer):
         value = operator.index(value)
-    return positive_int(value, name, minimum=minimum)
+    return positive_int(value, name, minimum=minimum, maximum=maximum)
 
 
 def check_choice(value, name, choices, error=ValueError):

@@ -5,6 +5,13 @@ float64 out; integers and booleans are promoted to float64; complex64 /
 complex128 are accepted only where the transform is defined for complex
 input (``Network(real_input=False)``) and give complex64 / complex128.
 NaN and Inf are refused, never propagated.
+
+Array kinds: big-endian arrays are converted to native byte order (same
+values); ``np.matrix`` and other ndarray subclasses become plain arrays;
+masked arrays with a masked entry are refused (a filter mixes neighbouring
+samples, so a mask cannot be honoured: fill it first), without one they
+are their data; torch tensors on the ``meta`` device (shapes without
+values) are refused.
 """
 
 from __future__ import annotations
@@ -12,9 +19,9 @@ from __future__ import annotations
 import array_api_compat
 import numpy as np
 
-from frames._checks import ParameterTypeError, as_shape, finite_float, positive_int
+from frames._checks import MAX_SCALES, ParameterTypeError, as_shape, finite_float, positive_int
 
-__all__ = ["check_input", "as_shape", "positive_int", "finite_float", "ParameterTypeError"]
+__all__ = ["check_input", "as_shape", "positive_int", "finite_float", "ParameterTypeError", "MAX_SCALES"]
 
 
 def check_input(x, shape, name="x", allow_complex=False):
@@ -26,6 +33,22 @@ def check_input(x, shape, name="x", allow_complex=False):
     """
     if x is None:
         raise TypeError(f"{name} must be an array, got None")
+    if isinstance(x, np.ma.MaskedArray):
+        if np.ma.getmaskarray(x).any():
+            raise ValueError(
+                f"{name} is a masked array with {int(np.ma.getmaskarray(x).sum())} masked entries; a scattering "
+                f"transform cannot honour a mask (its filters mix neighbouring samples): fill them first, "
+                f"e.g. {name}.filled(0.0)"
+            )
+        x = np.ma.getdata(x)
+    if isinstance(x, np.ndarray) and type(x) is not np.ndarray:  # np.matrix and other subclasses
+        x = np.asarray(x)
+    if isinstance(x, np.ndarray) and not x.dtype.isnative:
+        x = x.astype(x.dtype.newbyteorder("="))  # big-endian: the same values in native byte order
+    if array_api_compat.is_torch_array(x) and x.device.type == "meta":
+        raise ValueError(
+            f"{name} is a torch tensor on the 'meta' device: it has a shape but no values; create it on 'cpu' or 'cuda'"
+        )
     if not (array_api_compat.is_numpy_array(x) or array_api_compat.is_torch_array(x)):
         x = np.asarray(x)
         if x.dtype == object:

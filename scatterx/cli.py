@@ -8,6 +8,11 @@ scatterx frames FAMILY [-p NAME=VALUE ...] --shape 128 128 --out DIR
 scatterx verify CONFIG.json --out DIR       (scatterx.verify: the theory's checks, a report)
 scatterx compare CONFIGS|--preset … --dataset NAME --out DIR   (scatterx.compare)
 scatterx extract IN OUT --config net.json [--cluster local:W]   (scatterx.extract)
+
+Every command raises on an error and :func:`main` reports it: one line on
+stderr, ``scatterx COMMAND: message``, and exit status 1 (2 for a usage
+error, 130 for Ctrl-C); ``--debug`` (before or after the command) shows the
+traceback instead.
 """
 
 from __future__ import annotations
@@ -42,23 +47,20 @@ def _frames_command(args):
 
     family = args.family
     if family not in frames.FAMILIES:
-        raise SystemExit(f"scatterx frames: unknown family {family!r}; known: {', '.join(sorted(frames.FAMILIES))}")
+        raise ValueError(f"unknown family {family!r}; known: {', '.join(sorted(frames.FAMILIES))}")
     params = dict(args.param or [])
     if args.arrays:
         with np.load(args.arrays, allow_pickle=False) as data:
             missing = {"lowpass", "filters"} - set(data.files)
             if missing:
-                raise SystemExit(f"scatterx frames: {args.arrays} lacks the arrays {sorted(missing)}")
+                raise ValueError(f"{args.arrays} lacks the arrays {sorted(missing)}")
             params.update(lowpass=data["lowpass"], filters=data["filters"])
     if args.tight:
         params["tight"] = True
-    try:
-        frame = frames.from_dict({"family": family, **params})
-        t0 = time.perf_counter()
-        bank = frame.render(tuple(args.shape), np.dtype(args.dtype))
-        seconds = time.perf_counter() - t0
-    except (TypeError, ValueError) as e:
-        raise SystemExit(f"scatterx frames: {e}") from None
+    frame = frames.from_dict({"family": family, **params})
+    t0 = time.perf_counter()
+    bank = frame.render(tuple(args.shape), np.dtype(args.dtype))
+    seconds = time.perf_counter() - t0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = args.name or family
@@ -92,6 +94,7 @@ def _frames_command(args):
 
 def build_parser():
     p = argparse.ArgumentParser(prog="scatterx", description="Generic scattering networks.")
+    p.add_argument("--debug", action="store_true", help="on an error, show the full traceback")
     sub = p.add_subparsers(dest="command", required=True)
     fr = sub.add_parser("frames", help="plot a frame family's filters and Littlewood–Paley sum")
     fr.add_argument("family", help="frame family (morlet, gabor, pywavelet, shearlet, curvelet, ridgelet, …)")
@@ -118,12 +121,57 @@ def build_parser():
 
     for module in (verify, compare, extract):
         module.register_cli(sub)
+    for command in sub.choices.values():  # `scatterx extract … --debug` as well as `scatterx --debug extract …`
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
 
+def error_line(command, error):
+    """One line for a failed command: ``scatterx COMMAND: message`` (+ the error's notes, ``;``-joined).
+
+    Errors a user can fix (bad values, files, configs, missing extras) print
+    their message; any other exception type is named, with the hint to rerun
+    with ``--debug``.
+    """
+    text = error if isinstance(error, str) else str(error)
+    if isinstance(error, KeyError) and error.args:
+        text = f"missing key {error.args[0]!r}"
+    if isinstance(error, BaseException):
+        if not isinstance(error, USER_ERRORS):
+            text = f"{type(error).__name__}: {text} (an unexpected error: rerun with --debug for the traceback)"
+        text = "; ".join([text] + [str(n) for n in getattr(error, "__notes__", ())])
+    text = " ".join(text.split())  # one line, whatever the message held
+    prefix = f"scatterx {command}: "
+    return text if text.startswith(prefix) else prefix + text
+
+
+# The errors a command reports as its message alone (the caller's input, files, configs, extras).
+USER_ERRORS = (ValueError, TypeError, OSError, ImportError, KeyError, RuntimeError, MemoryError, RecursionError)
+
+
 def main(argv=None):
+    """Run a ``scatterx`` command; a failure is ONE line on stderr and exit status 1 (2 for usage errors).
+
+    Every subcommand (frames, verify, compare, extract) raises; this is the
+    one place that turns an error into that line (``error_line``).  With
+    ``--debug`` the exception propagates with its traceback.
+    """
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    if args.debug:
+        return args.run(args)
+    try:
+        return args.run(args)
+    except SystemExit as e:
+        if isinstance(e.code, str):  # a command's own message: one line too
+            print(error_line(args.command, e.code), file=sys.stderr)
+            return 1
+        raise
+    except KeyboardInterrupt:
+        print(f"scatterx {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        print(error_line(args.command, e), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

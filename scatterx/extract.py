@@ -36,45 +36,56 @@ takes other vectorised code paths for other batch sizes).
 
 Faults:
 
-* a task that raises is retried ``retries`` times (under a client by Dask;
-  otherwise transient I/O errors, OSError, are retried in place);
+* a read or a write that fails with an OSError (a transient I/O error) is
+  retried ``retries`` times in place, on every scheduler; other errors are
+  not retried (bad data fails the same way again);
 * a worker process that dies is replaced by its nanny and its chunks run
   again elsewhere (Dask's ``distributed.scheduler.allowed-failures`` deaths
   per task, 3 by default);
-* a chunk is marked done (``scatterx.io`` markers) only after all its rows
-  are written, so ``resume=True`` after a kill, a crash or an error skips
-  exactly the chunks that are complete and recomputes the others;
+* a chunk is marked done (``scatterx.io`` markers) only after its features
+  are checked finite and all its rows are written, so ``resume=True`` after
+  a kill, a crash or an error skips exactly the chunks that are complete
+  and recomputes the others;
+* an item that does not decode, holds NaN/Inf, or whose features overflow
+  (float32 beyond ~1e36): ``scatterx.io.InputError`` naming the item's index
+  and the cause; the output stays incomplete, and resuming is not advised
+  (it would fail the same way);
 * a corrupted or truncated input, an input whose items do not match the
   network's grid, a network configuration from a newer scatterx, a resume
   onto an output written with another configuration: a ValueError before
   any work, or (a chunk that fails to decode) when the chunk is read;
 * a write error (full disk, read-only folder): an OSError naming the chunk;
   chunks written before stay marked done, the output stays ``complete:
-  false`` until a resumed run finishes it.  Every error raised here carries a
-  note saying how many chunks are done.
+  false`` until a resumed run finishes it.  Every error raised during the run
+  carries a note saying how many chunks are done.
+
+Outputs are sacred (``scatterx.io.guard``, ``scatterx.io.lock``): an output
+that is, contains or lies inside the input is refused; ``overwrite`` deletes
+only an output scatterx wrote (its metadata) and only the entries it wrote;
+one run at a time holds an output's lock; ``resume`` checks the input's
+fingerprint (resolved path, size, content hash) against the one stored.
 """
 
 from __future__ import annotations
 
-import argparse
 import bisect
-import collections
-import contextlib
 import copy
-import ctypes
 import functools
 import json
-import logging
-import os
 import sys
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from frames._checks import check_bytes, positive_int
+
 from ._batches import apply
-from .io import open_source, sink_for
-from .network import as_network
+from ._cluster import compute, configure_worker, parse_scheduler, running
+from ._optional import require
+from .io import InputError, OutputLock, open_source, sink_for
+from .io.guard import check_apart, check_space, prepare
+from .network import NonFiniteFeaturesError, as_network
 
 __all__ = ["extract", "features", "as_network", "Summary", "register_cli", "main"]
 
@@ -121,95 +132,45 @@ def _network(config_json):
     return Network.from_dict(json.loads(config_json))
 
 
-def _cores():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-def _set_threads(n, backend):
-    """n threads for the core (its chunks and SciPy's FFTs), the BLAS and torch; returns the old values."""
-    from threadpoolctl import threadpool_limits
-
-    from . import _backend
-
-    previous = (_backend.WORKERS, threadpool_limits(n), None)
-    _backend.WORKERS = n
-    if backend == "torch":
-        import torch
-
-        previous = previous[:2] + (torch.get_num_threads(),)
-        torch.set_num_threads(n)
-    return previous
-
-
-def _restore_threads(previous):
-    from . import _backend
-
-    _backend.WORKERS = previous[0]
-    previous[1].restore_original_limits()
-    if previous[2] is not None:
-        import torch
-
-        torch.set_num_threads(previous[2])
-
-
-_PROCESS_THREADS = {}
-# glibc mallopt parameters, and the values a worker gets: blocks up to 32 MiB (glibc's largest
-# mmap threshold) come from the heap, and up to 128 MiB may stay free on top of it.
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-WORKER_MMAP_THRESHOLD, WORKER_TRIM_THRESHOLD = 32 << 20, 128 << 20
-
-
-def _reuse_freed_memory():
-    """Let glibc reuse freed large blocks in a Dask worker instead of mapping fresh pages each time.
-
-    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also
-    freezes glibc's mmap threshold at 128 KiB: every temporary array of the
-    core is then a new mapping whose pages the kernel must zero.  Measured
-    here: 2.3× the wall time per chunk and 15× the page faults, the zeroing
-    shared by all workers of a machine (memory bandwidth), so throughput
-    hardly grew with workers.  No-op where glibc is not the C library.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD)
-        libc.mallopt(M_TRIM_THRESHOLD, WORKER_TRIM_THRESHOLD)
-    except (OSError, AttributeError):
-        pass
-
-
-def _configure_worker(threads, slots, backend):
-    """In a distributed worker: threads = cores // task slots on this host (once per process)."""
-    if not _PROCESS_THREADS:
-        _reuse_freed_memory()
-    if threads is None:
-        from distributed import get_worker
-
-        worker = get_worker()
-        host = worker.address.rsplit(":", 1)[0]
-        threads = max(1, _cores() // max(1, slots.get(host, worker.state.nthreads)))
-    if _PROCESS_THREADS.get(backend) != threads:
-        _set_threads(threads, backend)
-        _PROCESS_THREADS[backend] = threads
-
-
 # ============================================================== the blocks
-def _features_block(x, config_json, backend, device, dtype, worker_threads=None):
-    """Features (n, n_features) of one chunk (n, *grid), on this process's cached network."""
+def _first_bad(finite):
+    """Index of the first item (row of ``finite``, any shape after the first axis) with a False."""
+    return int(np.argmin(finite.reshape(len(finite), -1).all(axis=1)))
+
+
+def _features_block(x, config_json, backend, device, dtype, worker_threads=None, first=None, block_info=None):
+    """Features (n, n_features) of one chunk (n, *grid), on this process's cached network.
+
+    Items are checked finite before and features after: a bad one is an
+    InputError naming its index in the input (``first`` + its row).
+    """
     if worker_threads is not None:
-        _configure_worker(*worker_threads, backend)
+        configure_worker(*worker_threads, backend)
+    if first is None:
+        first = block_info[0]["array-location"][0][0] if block_info else 0
+    x = np.asarray(x)
+    if x.dtype.kind in "fc" and not np.isfinite(x).all():
+        i = _first_bad(np.isfinite(x))
+        raise InputError(
+            f"item {first + i} of the input holds NaN or Inf ({int(np.sum(~np.isfinite(x[i])))} values); "
+            "the features of a non-finite signal are undefined: fix or drop that item"
+        )
     net = _network(config_json)
-    return apply(net, np.asarray(x).astype(dtype, copy=False), backend=backend, device=device).astype(dtype, copy=False)
+    try:
+        y = apply(net, x.astype(dtype, copy=False), backend=backend, device=device).astype(dtype, copy=False)
+    except NonFiniteFeaturesError as e:
+        raise InputError(f"the features of item {first + e.item} are not finite: {e.cause}") from None
+    if not np.isfinite(y).all():  # e.g. a Kymatio frontend's output, or a cast
+        raise InputError(f"the features of item {first + _first_bad(np.isfinite(y))} are not finite (overflow)")
+    return y
 
 
 def _extract_block(
     x, config_json, backend, device, dtype, worker_threads, sink, chunk_of_block, chunk, retries, block_id=None
 ):
-    """Features of one chunk, written and marked done by the task that computed them: (rows,)."""
-    y = _features_block(x, config_json, backend, device, dtype, worker_threads)
+    """Features of one chunk, checked finite, written and marked done by the task that computed them: (rows,)."""
     i = chunk_of_block[block_id[0]]
+    y = _features_block(x, config_json, backend, device, dtype, worker_threads, first=i * chunk)
     sink.write(i, i * chunk, y, retries)
     return np.array([len(y)], dtype=np.int64)
 
@@ -220,8 +181,9 @@ def _out_dtype(in_dtype, dtype):
         if dtype not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64, got {dtype}")
         return dtype
-    # The library's policy: float32 stays float32, everything else is float64.
-    return np.dtype(np.float32) if np.dtype(in_dtype) in (np.float32, np.complex64) else np.dtype(np.float64)
+    # The library's policy: float32 stays float32 (in either byte order), everything else is float64.
+    native = np.dtype(in_dtype).newbyteorder("=")
+    return np.dtype(np.float32) if native in (np.float32, np.complex64) else np.dtype(np.float64)
 
 
 def features(x, net, *, backend="numpy", device="cpu", dtype=None, worker_threads=None):
@@ -293,32 +255,6 @@ def _default_chunk(net, n_items, dtype):
     return max(1, min(c, n_items))
 
 
-def _parse_scheduler(scheduler):
-    """(kind, argument): ('sync', None) | ('threads', W) | ('local', W) | ('address', str) | ('client', Client)."""
-    if scheduler is None or scheduler in ("synchronous", "sync", "single-threaded"):
-        return "sync", None
-    if isinstance(scheduler, str):
-        if scheduler == "threads":
-            return "threads", _cores()
-        for kind in ("threads", "local"):
-            if scheduler.startswith(kind + ":"):
-                w = scheduler.split(":", 1)[1]
-                if not w.isdigit() or int(w) < 1:
-                    raise ValueError(f"scheduler {scheduler!r}: the worker count must be a positive int ({kind}:W)")
-                return kind, int(w)
-        if "://" in scheduler or ":" in scheduler:
-            return "address", scheduler
-        raise ValueError(
-            f"scheduler must be 'synchronous', 'threads[:W]', 'local:W', a scheduler address "
-            f"(tcp://HOST:PORT) or a distributed.Client, got {scheduler!r}"
-        )
-    from distributed import Client
-
-    if isinstance(scheduler, Client):
-        return "client", scheduler
-    raise TypeError(f"scheduler must be a string or a distributed.Client, got {type(scheduler).__name__}")
-
-
 def _prepare_output(sink, resume, overwrite, n_chunks, attrs, shape, chunk, dtype, net):
     """Create the output, or check the one to resume; returns the chunks already done."""
     if sink.exists() and not (resume or overwrite):
@@ -348,79 +284,6 @@ def _prepare_output(sink, resume, overwrite, n_chunks, attrs, shape, chunk, dtyp
     return set()
 
 
-def _local_progress(bar, name):
-    from dask.callbacks import Callback
-
-    class _Bar(Callback):
-        def _posttask(self, key, result, dsk, state, worker_id):
-            if isinstance(key, tuple) and key[0] == name:
-                bar.update(int(result[0]))
-
-    return _Bar()
-
-
-@contextlib.contextmanager
-def _scheduler(kind, arg, threads, backend):
-    """(client or None, the workers' thread setting); starts and closes what it opened."""
-    if kind in ("sync", "threads"):
-        previous = _set_threads(threads or max(1, _cores() // (arg if kind == "threads" else 1)), backend)
-        try:
-            yield None, None
-        finally:
-            _restore_threads(previous)
-        return
-    from distributed import Client, LocalCluster
-
-    with contextlib.ExitStack() as stack:
-        if kind == "local":
-            cluster = stack.enter_context(
-                LocalCluster(
-                    n_workers=arg,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=":0",
-                    silence_logs=logging.ERROR,
-                )
-            )
-            client = stack.enter_context(Client(cluster))
-        elif kind == "address":
-            client = stack.enter_context(Client(arg))
-        else:
-            client = arg
-        slots = collections.Counter()  # concurrent tasks per host
-        for w in client.scheduler_info(n_workers=-1)["workers"].values():
-            slots[w["host"]] += w["nthreads"]
-        yield client, (threads, dict(slots))
-
-
-def _compute(written, client, kind, arg, retries, progress, total):
-    """Run the graph with a progress bar; the rows written per chunk."""
-    import dask
-
-    if client is not None:
-        future = client.compute(written, retries=retries)
-        try:
-            if progress:
-                from distributed import progress as dask_progress
-
-                dask_progress(future)
-                print(file=sys.stdout, flush=True)
-            return future.result()
-        except BaseException:
-            client.cancel(future)
-            raise
-    from tqdm.auto import tqdm
-
-    with (
-        tqdm(total=total, unit="item", desc="scatterx extract", disable=not progress, file=sys.stderr) as bar,
-        _local_progress(bar, written.name),
-    ):
-        (counts,) = dask.compute(
-            written, scheduler="sync" if kind == "sync" else "threads", num_workers=arg if kind == "threads" else None
-        )
-    return counts
-
-
 def extract(
     source,
     net,
@@ -437,6 +300,8 @@ def extract(
     dtype=None,
     key=None,
     threads=None,
+    allow_missing=False,
+    allow_external=False,
 ):
     """Features of every item of ``source`` written to ``out``, chunk by chunk; returns a :class:`Summary`.
 
@@ -457,7 +322,8 @@ def extract(
     scheduler : None, "synchronous", "threads[:W]", "local:W", address or Client
         See the module docstring.
     retries : int
-        Retries of a failed task (transient I/O errors without a client).
+        Retries, in place, of a read or write that fails with an OSError (a
+        transient I/O error); other errors are not retried.
     resume : bool
         Finish an existing output: chunks marked done are skipped.  Refused
         when the output was written with another configuration or chunking.
@@ -473,21 +339,37 @@ def extract(
         The array inside an ``.npz``, a Zarr group or an HDF5 file.
     threads : int, optional
         Threads per task (default: cores // concurrent tasks on the host).
-    """
-    import dask
-    import dask.array as da
+    allow_missing, allow_external : bool
+        Read a Zarr input's missing chunks as its fill value, an HDF5 input's
+        virtual or external storage (both refused by default: see ``scatterx.io``).
 
+    Raises
+    ------
+    ValueError, TypeError
+        Before any work: a bad argument or configuration, an input that does
+        not match the network, an output that is, contains or lies inside
+        the input, a resume onto another network, chunking, precision or
+        input, a chunk too large for memory.  During the run:
+        ``scatterx.io.InputError`` (a ValueError) naming the item that does
+        not decode, holds NaN/Inf, or whose features overflow.
+    FileExistsError
+        An existing output without ``resume``/``overwrite``, or ``overwrite``
+        of something scatterx did not write (nothing is deleted).
+    scatterx.io.OutputInUseError
+        Another run holds the output's lock (its holder is named).
+    OSError
+        A write error (full disk, quota, permissions), naming the chunk; the
+        output's disk too small for the features, before any work.
+    """
     from . import __version__
 
-    if backend not in ("numpy", "torch"):
-        raise ValueError(f"backend must be 'numpy' or 'torch', got {backend!r}")
-    if str(device) != "cpu" and backend != "torch":
-        raise ValueError(f"device {device!r} needs backend='torch'")
+    _check_backend(backend, device, scheduler)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ValueError(f"retries must be an int >= 0, got {retries!r}")
-    kind, arg = _parse_scheduler(scheduler)
+    threads = None if threads is None else positive_int(threads, "threads", what="threads per task")
+    kind, arg = parse_scheduler(scheduler)
     net = as_network(net)
-    src = open_source(source, key=key, shape=net.shape)
+    src = open_source(source, key=key, shape=net.shape, allow_missing=allow_missing, allow_external=allow_external)
     if tuple(src.shape[1:]) != net.shape:
         raise ValueError(
             f"input items have shape {tuple(src.shape[1:])} ({src.format} {src.path}, "
@@ -501,34 +383,84 @@ def extract(
         )
     n_items = src.shape[0]
     sink = sink_for(out)
-    if resume and sink.exists():  # unless given, chunking and precision are the output's
-        meta = sink.metadata()
-        chunk = meta.get("chunk") if chunk is None else chunk
-        dtype = meta.get("dtype") if dtype is None else dtype
-    out_dtype = _out_dtype(src.dtype, dtype)
-    chunk = _default_chunk(net, n_items, out_dtype) if chunk is None else chunk
-    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
-        raise ValueError(f"chunk must be a positive int, got {chunk!r}")
-    n_chunks = -(-n_items // chunk)
-    names = net.get_feature_names()
-    attrs = {
-        "scatterx_version": __version__,
-        "network": net.to_dict(),
-        "feature_names": names,
-        "chunk": chunk,
-        "source": src.describe(),
-        "dtype": out_dtype.name,
-    }
-    done = _prepare_output(sink, resume, overwrite, n_chunks, attrs, (n_items, len(names)), chunk, out_dtype, net)
+    check_apart(src, sink)
+    with OutputLock(sink.lock_path(), sink.path):
+        if resume and sink.exists() and not sink.not_ours():  # unless given, chunking and precision are the output's
+            meta = sink.metadata()
+            chunk = meta.get("chunk") if chunk is None else chunk
+            dtype = meta.get("dtype") if dtype is None else dtype
+        out_dtype = _out_dtype(src.dtype, dtype)
+        chunk = _default_chunk(net, n_items, out_dtype) if chunk is None else chunk
+        if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+            raise ValueError(f"chunk must be a positive int, got {chunk!r}")
+        n_features = net.n_features
+        _check_memory(net, src, chunk, n_features, out_dtype, kind, arg)
+        n_chunks = -(-n_items // chunk)
+        attrs = {
+            "scatterx_version": __version__,
+            "network": net.to_dict(),
+            "feature_names": net.get_feature_names(),
+            "chunk": chunk,
+            "source": {**src.describe(), "fingerprint": src.fingerprint()},
+            "dtype": out_dtype.name,
+        }
+        if not (resume and sink.exists()):
+            check_space(sink, n_items * n_features * out_dtype.itemsize)
+        shape = (n_items, n_features)
+        done = prepare(
+            sink, resume=resume, overwrite=overwrite, n_chunks=n_chunks, attrs=attrs, shape=shape, chunk=chunk,
+            dtype=out_dtype,
+        )  # fmt: skip
+        return _run(
+            src, net, sink, done, n_chunks, chunk, kind, arg, threads, retries, progress, backend, device, out_dtype
+        )
+
+
+def _check_backend(backend, device, scheduler):
+    """The backend and device, checked before any work; CUDA only where this process will compute."""
+    if backend not in ("numpy", "torch"):
+        raise ValueError(f"backend must be 'numpy' or 'torch', got {backend!r}")
+    if str(device) != "cpu" and backend != "torch":
+        raise ValueError(f"device {device!r} needs backend='torch'")
+    if backend != "torch":
+        return
+    torch = require("torch", "scatterx.extract with backend='torch'")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"device {device!r} is not a torch device (cpu, cuda, cuda:N): {e}") from None
+    remote = isinstance(scheduler, str) and "://" in scheduler or not (scheduler is None or isinstance(scheduler, str))
+    if dev.type == "cuda" and not remote and not torch.cuda.is_available():
+        raise ValueError(
+            f"device {device!r}: torch sees no CUDA device here (torch.cuda.is_available() is False); use cpu"
+        )
+
+
+def _check_memory(net, src, chunk, n_features, dtype, kind, arg):
+    """Refuse a chunk whose task (input, features twice, the core's working set) cannot fit in memory."""
+    item_in = int(np.prod(src.shape[1:])) * max(np.dtype(src.dtype).itemsize, dtype.itemsize)
+    task = min(chunk, src.shape[0]) * (item_in + 2 * n_features * dtype.itemsize) + net.item_bytes(dtype)
+    tasks = arg if kind in ("threads", "local") else 1
+    check_bytes(
+        tasks * task,
+        f"{tasks} task(s) of {chunk} items ({n_features} features each)",
+        "use a smaller chunk (--chunk), fewer workers, or float32 (--dtype float32)",
+    )
+
+
+def _run(src, net, sink, done, n_chunks, chunk, kind, arg, threads, retries, progress, backend, device, out_dtype):
+    """Compute and write the chunks not done, under the scheduler; a Summary."""
+    dask = require("dask", "scatterx.extract")
+    da = require("dask.array", "scatterx.extract")
+    n_items = src.shape[0]
     pending = [i for i in range(n_chunks) if i not in done]
     label = kind if kind in ("sync", "client") else f"{kind}:{arg}"
     if not pending:
         sink.finish()
         return Summary(str(sink.path), n_items, 0, n_chunks, 0, len(done), 0.0, 0.0, label)
 
-    inline_retries = 0 if kind in ("local", "address", "client") else retries
     src = copy.copy(src)  # a Source given by the caller keeps its own setting
-    src.retries = inline_retries
+    src.retries = retries  # transient I/O errors are retried in place, on every scheduler
     sizes = [min(chunk, n_items - i * chunk) for i in pending]
     todo = _Chunks(src, [i * chunk for i in pending], sizes)
     token = dask.base.tokenize(str(sink.path), _config_json(net), pending, chunk, time.time())
@@ -544,7 +476,7 @@ def extract(
 
     t0 = time.perf_counter()
     try:
-        with _scheduler(kind, arg, threads, backend) as (client, worker_threads):
+        with running(kind, arg, threads, backend) as (client, worker_threads):
             startup = time.perf_counter() - t0
             # One task per chunk computes and writes it: features never wait in memory for a writer.
             name = f"scatterx-extract-{token}"
@@ -558,7 +490,7 @@ def extract(
                 sink,
                 pending,
                 chunk,
-                inline_retries,
+                retries,
                 name=name,
                 dtype=np.int64,
                 meta=np.empty((0,), np.int64),
@@ -566,13 +498,14 @@ def extract(
                 chunks=((1,) * len(pending),),
             )
             t1 = time.perf_counter()
-            counts = _compute(written, client, kind, arg, retries, progress, sum(sizes))
+            counts = compute(written, client, kind, arg, progress, sum(sizes))
             seconds = time.perf_counter() - t1
     except BaseException as e:
-        e.add_note(
-            f"scatterx.extract: {len(sink.done_chunks())} of {n_chunks} chunks of {sink.path} are written "
-            "and marked done; rerun with resume=True (--resume) to finish the others"
-        )
+        written_note = f"scatterx.extract: {len(sink.done_chunks())} of {n_chunks} chunks of {sink.path} are written"
+        if isinstance(e, InputError):  # bad data: resuming would fail the same way
+            e.add_note(f"{written_note}; the output stays incomplete: fix the input, then rerun with overwrite")
+        else:
+            e.add_note(f"{written_note} and marked done; rerun with resume=True (--resume) to finish the others")
         raise
     missing = set(range(n_chunks)) - sink.done_chunks()
     if missing:
@@ -612,8 +545,12 @@ def register_cli(subparsers):
         help="precision (default: float32 for float32 input, float64 otherwise)",
     )
     p.add_argument("--key", help="array or dataset inside an .npz, a Zarr group or an HDF5 file")
-    p.add_argument("--retries", type=int, default=2, help="retries of a failed task (default 2)")
+    p.add_argument(
+        "--retries", type=int, default=2, help="retries of a read or write failing with an I/O error (default 2)"
+    )
     p.add_argument("--threads", type=int, help="threads per task (default: cores // tasks per host)")
+    p.add_argument("--allow-missing-chunks", action="store_true", help="Zarr IN: read missing chunks as fill values")
+    p.add_argument("--allow-external", action="store_true", help="HDF5 IN: read virtual and external datasets")
     p.add_argument("--resume", action="store_true", help="finish an existing OUT, skipping the chunks done")
     p.add_argument("--overwrite", action="store_true", help="replace an existing OUT")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
@@ -622,39 +559,34 @@ def register_cli(subparsers):
 
 
 def _extract_command(args):
-    try:
-        summary = extract(
-            args.input,
-            args.config,
-            args.output,
-            chunk=args.chunk,
-            scheduler=args.cluster,
-            retries=args.retries,
-            resume=args.resume,
-            overwrite=args.overwrite,
-            progress=not args.quiet,
-            backend=args.backend,
-            device=args.device,
-            dtype=args.dtype,
-            key=args.key,
-            threads=args.threads,
-        )
-    except ImportError as e:
-        raise SystemExit(f"scatterx extract needs Dask ({e}): pip install 'scatterx[dask]'") from None
-    except (ValueError, TypeError, OSError, RuntimeError) as e:
-        notes = "".join("\n" + n for n in getattr(e, "__notes__", ()))
-        raise SystemExit(f"scatterx extract: {e}{notes}") from None
+    summary = extract(
+        args.input,
+        args.config,
+        args.output,
+        chunk=args.chunk,
+        scheduler=args.cluster,
+        retries=args.retries,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+        backend=args.backend,
+        device=args.device,
+        dtype=args.dtype,
+        key=args.key,
+        threads=args.threads,
+        allow_missing=args.allow_missing_chunks,
+        allow_external=args.allow_external,
+    )
     if not args.quiet:
         print(summary)
     return 0
 
 
 def main(argv=None):
-    """``python -m scatterx.extract IN OUT --config net.json …`` (the ``scatterx extract`` command)."""
-    parser = argparse.ArgumentParser(prog="python -m scatterx")
-    register_cli(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["extract"] + list(sys.argv[1:] if argv is None else argv))
-    return args.run(args)
+    """``python -m scatterx.extract IN OUT --config net.json …``: the ``scatterx extract`` command."""
+    from .cli import main as cli_main
+
+    return cli_main(["extract"] + list(sys.argv[1:] if argv is None else argv))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 import frames as _frames
+from frames._checks import check_bytes, check_depth, check_keys
 
 from ._backend import Backend
 from ._core import assemble, item_bytes, propagate
@@ -36,13 +37,36 @@ from ._validate import ParameterTypeError, as_shape, check_input, positive_int
 from .operators import Modulus, Nonlinearity, NoPooling, Pooling, nonlinearity_from_dict, pooling_from_dict
 from .plans import frequency_decreasing, network_plans
 
-__all__ = ["Module", "Network", "NotAdmissibleError", "LayerBounds", "admissibility_value", "as_network"]
+__all__ = [
+    "Module",
+    "Network",
+    "NotAdmissibleError",
+    "NonFiniteFeaturesError",
+    "LayerBounds",
+    "admissibility_value",
+    "as_network",
+]
 
 FORMAT_VERSION = 1
+MODULE_KEYS = ("frame", "nonlinearity", "pooling")
+NETWORK_KEYS = ("scatterx_network", "shape", "modules", "prune", "real_input", "feature_grid")
+# net(x) holds its features about twice at the end (the layers, then their concatenation).
+OUTPUT_COPIES = 2
 
 
 class NotAdmissibleError(ValueError):
     """A layer violates max(B_n, B_n L_n² R_n²) ≤ 1."""
+
+
+class NonFiniteFeaturesError(ValueError):
+    """Features of a finite input came out NaN or Inf (an overflow); ``item`` is its index in the batch."""
+
+    def __init__(self, message, item=None, cause=None):
+        super().__init__(message)
+        self.item, self.cause = item, cause
+
+    def __reduce__(self):  # pickles across Dask workers with its attributes
+        return type(self), (str(self), self.item, self.cause)
 
 
 def admissibility_value(B, L, R):
@@ -87,9 +111,13 @@ class Module:
         }
 
     @classmethod
-    def from_dict(cls, d):
+    def from_dict(cls, d, what="module"):
+        """A module from its ``to_dict()``: ``frame``, ``nonlinearity`` and ``pooling``, all three, nothing else."""
+        check_keys(d, MODULE_KEYS, f"{what} description", required=MODULE_KEYS)
         return cls(
-            _frames.from_dict(d["frame"]), nonlinearity_from_dict(d["nonlinearity"]), pooling_from_dict(d["pooling"])
+            _frames.from_dict(d["frame"], f"{what}'s frame"),
+            nonlinearity_from_dict(d["nonlinearity"]),
+            pooling_from_dict(d["pooling"]),
         )
 
     def __eq__(self, other):
@@ -289,8 +317,18 @@ class Network:
         itemsize = np.dtype(np.result_type(dtype, np.complex64)).itemsize
         return item_bytes(self.plans(True), self.shape, self.ndim, Backend(probe), itemsize)
 
-    def _run(self, x, plans, propagated=None):
+    def _run(self, x, plans, propagated=None, decimated=False):
         x, lead, xp = check_input(x, self.shape, "x", allow_complex=not self.real_input)
+        if (
+            getattr(getattr(x, "device", None), "type", "cpu") == "cpu"
+        ):  # host memory; a GPU's allocator refuses at once
+            itemsize = 4 if x.dtype in (xp.float32, xp.complex64) else 8  # per real number
+            check_bytes(
+                OUTPUT_COPIES * x.shape[0] * self._output_count(decimated) * itemsize
+                + max(self.max_memory or 0, self.item_bytes(np.float32 if itemsize == 4 else np.float64)),
+                f"{'features' if decimated else 'layers'} of {x.shape[0]} items on the grid {self.shape}",
+                "pass fewer items per call (net(x[i:j])), use float32 input, or scatterx.extract for a data set",
+            )
         out = propagate(
             x, plans, self.ndim, real_input=self.real_input, propagated=propagated, max_memory=self.max_memory
         )
@@ -301,6 +339,7 @@ class Network:
             paths, arr = assemble(feats, xp)
             if arr is None:  # every path of this layer was pruned
                 arr = xp.zeros((x.shape[0], 0) + self.grids[n], dtype=x.dtype, device=Backend(x).device)
+            _check_finite(arr, x, xp, n)
             layers.append(xp.reshape(arr, lead + tuple(arr.shape[1:])))
         return layers
 
@@ -337,7 +376,7 @@ class Network:
         ``plans``: compiled with ``network_plans(self, decimate_output=True,
         responses=...)`` (default: this network's own).
         """
-        layers = self._run(x, self.plans(True) if plans is None else plans)
+        layers = self._run(x, self.plans(True) if plans is None else plans, decimated=True)
         xp = _xp_of(layers[0])
         flat = []
         for arr in layers:
@@ -379,9 +418,21 @@ class Network:
         real = self.real_layers()
         return [not (real[n] and self.bank(n).lowpass_is_real) for n in range(self.depth + 1)]
 
+    def _output_count(self, decimated=True):
+        """Numbers per item of ``features`` (decimated to ``feature_grid``) or of ``layers``, counted, not built."""
+        counts = self.__dict__.setdefault("_counts", {})  # the network does not change: counted once
+        if decimated not in counts:
+            complex_layers = self._complex_layers()
+            grids = self.feature_grids() if decimated else self.grids
+            counts[decimated] = sum(
+                len(self.paths(n)) * math.prod(grid) * (2 if complex_layers[n] else 1) for n, grid in enumerate(grids)
+            )
+        return counts[decimated]
+
     @property
     def n_features(self):
-        return len(self.get_feature_names())
+        """Columns of ``net(x)`` (the length of ``get_feature_names()``, counted without building the names)."""
+        return self._output_count(True)
 
     def __getstate__(self):
         # Compiled plans hold closures and device arrays: rebuilt on demand, never pickled.
@@ -403,17 +454,31 @@ class Network:
 
     @classmethod
     def from_dict(cls, d):
-        if not isinstance(d, dict) or "modules" not in d or "shape" not in d:
-            raise ValueError("a network description needs 'modules' and 'shape' (see Network.to_dict)")
+        """A network from its ``to_dict()``, validated against that schema.
+
+        Unknown keys (a typo such as ``feature_gird``) are refused with the
+        valid ones; ``shape`` and ``modules`` are required; every module,
+        frame and operator is checked by its own ``from_dict``.
+        """
+        check_depth(d, "network description")
+        check_keys(d, NETWORK_KEYS, "network description", required=("modules", "shape"))
         version = d.get("scatterx_network", FORMAT_VERSION)
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise ValueError(f"scatterx_network (the format version) must be a positive int, got {version!r}")
         if version > FORMAT_VERSION:
             raise ValueError(
                 f"network description has format version {version}; this scatterx reads "
                 f"up to {FORMAT_VERSION}: upgrade scatterx"
             )
+        modules = d["modules"]
+        if not isinstance(modules, list) or not modules:
+            raise ValueError(f"network description: 'modules' must be a non-empty list of modules, got {modules!r:.80}")
+        shape = d["shape"]
+        if not isinstance(shape, (list, tuple)):
+            raise ValueError(f"network description: 'shape' must be a list of ints, got {shape!r:.80}")
         return cls(
-            [Module.from_dict(m) for m in d["modules"]],
-            tuple(d["shape"]),
+            [Module.from_dict(m, f"modules[{i}]") for i, m in enumerate(modules)],
+            tuple(shape),
             prune=d.get("prune"),
             real_input=d.get("real_input", True),
             feature_grid=d.get("feature_grid"),
@@ -443,9 +508,35 @@ def as_network(net):
             raise ValueError(f"network config {path} is not valid JSON: {e}") from None
         except RecursionError:
             raise ValueError(f"network config {path} is nested too deeply to be a network description") from None
+        if not isinstance(net, dict):
+            raise ValueError(
+                f"network config {path} holds a JSON {type(net).__name__}, not a network description "
+                "(the JSON object of Network.to_dict())"
+            )
     if not isinstance(net, dict):
         raise TypeError(f"net must be a scatterx.Network, its to_dict() or a JSON path, got {type(net).__name__}")
     return Network.from_dict(net)
+
+
+def _check_finite(arr, x, xp, layer):
+    """Raise ValueError naming the first item whose layer-``layer`` features are NaN or Inf (x itself is finite)."""
+    finite = xp.isfinite(arr)
+    if bool(xp.all(finite)):
+        return
+    rows = xp.reshape(finite, (arr.shape[0], -1))
+    item = int(np.argmin(np.asarray([bool(xp.all(rows[i])) for i in range(arr.shape[0])])))
+    peak = float(xp.max(xp.abs(x[item])))
+    real = xp.real(x) if xp.isdtype(x.dtype, "complex floating") else x
+    if xp.isdtype(real.dtype, "real floating") and real.dtype == xp.float32:
+        cause = (
+            f"float32 overflow (max |x| of the item = {peak:.3g}, float32 reaches 3.4e38): "
+            "compute in float64 (x.astype(np.float64), --dtype float64) or rescale x"
+        )
+    else:
+        cause = f"overflow (max |x| of the item = {peak:.3g}): rescale x or lower the frames' scale"
+    raise NonFiniteFeaturesError(
+        f"the layer-{layer} features of item {item} are not finite (NaN or Inf) though x is: {cause}", item, cause
+    )
 
 
 def _xp_of(a):

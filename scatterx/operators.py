@@ -18,6 +18,8 @@ import math
 
 import array_api_compat
 
+from frames._checks import check_keys
+
 from ._optional import torch_or_none
 
 __all__ = [
@@ -176,16 +178,26 @@ class Identity(Nonlinearity):
 _NONLINEARITIES = {c.name: c for c in (Modulus, ReLU, Tanh, Sigmoid, Identity)}
 
 
+def _operator_name(d, known, what, keys):
+    """The ``name`` of an operator description (a name, or a dict with only ``keys``), checked against ``known``."""
+    if isinstance(d, dict):
+        check_keys(d, keys, f"{what} description", required=("name",))
+        name = d["name"]
+    else:
+        name = d
+    if not isinstance(name, str) or name not in known:
+        raise ValueError(f"unknown {what} {name!r}; known: {sorted(known)}")
+    return name
+
+
 def nonlinearity_from_dict(d):
-    name = d["name"] if isinstance(d, dict) else d
-    if name not in _NONLINEARITIES:
-        raise ValueError(f"unknown non-linearity {name!r}; known: {sorted(_NONLINEARITIES)}")
-    return _NONLINEARITIES[name]()
+    """A non-linearity from its name or its ``to_dict()`` (``{"name": ...}``, no other key)."""
+    return _NONLINEARITIES[_operator_name(d, _NONLINEARITIES, "non-linearity", ("name",))]()
 
 
 # ---------------------------------------------------------------- pooling
 def _factor(S):
-    if isinstance(S, bool) or not isinstance(S, int) or S < 1:
+    if isinstance(S, bool) or not isinstance(S, int) or S < 1:  # 2.0 and "2" too: a factor is an int
         raise ValueError(f"pooling factor S must be a positive int, got {S!r}")
     return S
 
@@ -195,7 +207,7 @@ class Pooling(_Operator):
 
     def __init__(self, S=1, ndim=None):
         self.factor = _factor(S)
-        if ndim is not None and ndim not in (1, 2, 3):
+        if ndim is not None and (isinstance(ndim, bool) or not isinstance(ndim, int) or ndim not in (1, 2, 3)):
             raise ValueError(f"ndim must be 1, 2 or 3, got {ndim!r}")
         self.ndim = ndim
 
@@ -317,8 +329,7 @@ _POOLINGS = {c.name: c for c in (NoPooling, Subsample, Average, MaxPool)}
 
 
 def pooling_from_dict(d):
-    name = d["name"] if isinstance(d, dict) else d
-    if name not in _POOLINGS:
-        raise ValueError(f"unknown pooling {name!r}; known: {sorted(_POOLINGS)}")
+    """A pooling operator from its name or its ``to_dict()`` (``name``, ``S``, ``ndim``; no other key)."""
+    name = _operator_name(d, _POOLINGS, "pooling", ("name", "S", "ndim"))
     d = d if isinstance(d, dict) else {}
     return _POOLINGS[name](d.get("S", 1), ndim=d.get("ndim"))

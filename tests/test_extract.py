@@ -303,7 +303,7 @@ def test_overwrite_never_deletes_what_is_not_an_output(tmp_path, net, npy):
     (tmp_path / "home" / "notes.txt").write_text("keep me")
     with pytest.raises(FileExistsError, match="exists; pass resume=True"):
         extract(npy, net, tmp_path / "home", chunk=CHUNK, progress=False)
-    with pytest.raises(FileExistsError, match="is not a Zarr array: not deleting it"):
+    with pytest.raises(FileExistsError, match="is not a Zarr array .*: not deleting it"):
         extract(npy, net, tmp_path / "home", chunk=CHUNK, overwrite=True, progress=False)
     assert (tmp_path / "home" / "notes.txt").read_text() == "keep me"
     (tmp_path / "empty").mkdir()
@@ -345,5 +345,16 @@ def test_command_line_extract(tmp_path, net, x, npy, capsys):
     assert feats.dtype == np.float32
     assert main([str(npy), str(tmp_path / "f.npy"), "--config", str(tmp_path / "net.json"), "--resume", "--quiet"]) == 0
     assert capsys.readouterr().out == ""
-    with pytest.raises(SystemExit, match="scatterx extract: output .*f.npy exists; pass resume=True"):
-        main([str(npy), str(tmp_path / "f.npy"), "--config", str(tmp_path / "net.json")])
+    assert main([str(npy), str(tmp_path / "f.npy"), "--config", str(tmp_path / "net.json")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("scatterx extract: output ") and "exists; pass resume=True" in err[0]
+
+
+def test_lazy_features_name_the_bad_item_by_its_index_in_the_array(net, x):
+    from scatterx.io import InputError
+
+    bad = x.copy()
+    bad[45, 0, 0] = np.inf
+    lazy = features(da.from_array(bad, chunks=(CHUNK, 8, 8)), net)
+    with pytest.raises(InputError, match="item 45 of the input holds NaN or Inf"):
+        lazy.compute(scheduler="sync")

@@ -199,6 +199,7 @@ def test_truncated_gzip_idx(tmp_path, rng):
     write_idx(tmp_path / "x-idx3-ubyte.gz", imgs, gz=True)
     data = (tmp_path / "x-idx3-ubyte.gz").read_bytes()
     (tmp_path / "x-idx3-ubyte.gz").write_bytes(data[: len(data) // 2])
+    # Refused at once from the gzip trailer, without decompressing the file.
     with pytest.raises(ValueError, match="truncated or corrupted gzip file"):
         open_source(tmp_path / "x-idx3-ubyte.gz")
 
