@@ -319,7 +319,7 @@ def test_without_scikit_learn_compare_names_the_extra_in_one_line(tmp_path):
     code = (
         "import sys; sys.modules['sklearn'] = None\n"
         "from scatterx.cli import main\n"
-        f"main(['compare', 'kymatio', '--dataset', 'digits', '--out', {str(tmp_path)!r}])"
+        f"raise SystemExit(main(['compare', 'kymatio', '--dataset', 'digits', '--out', {str(tmp_path)!r}]))"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode != 0
