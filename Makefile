@@ -5,7 +5,7 @@ TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.scatterx-installed
 
-.PHONY: demo test lint bench docs data results clean
+.PHONY: demo test lint bench docs figures data results clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/vs_kymatio.py --out benchmarks/results
 
 FRAME_FIGURES := docs/figures/frames
-docs: $(STAMP)
+# The figures the pages show (filters, LP sums, frame bounds), regenerated from the code.
+figures: $(STAMP)
 	$(BIN)/python -m scatterx.demo --figures-only --out docs/figures
 	for f in morlet gabor shearlet curvelet ridgelet; do \
 	  $(BIN)/scatterx frames $$f --shape 128 128 --out $(FRAME_FIGURES) || exit 1; done
@@ -37,6 +38,16 @@ docs: $(STAMP)
 	$(BIN)/scatterx frames morlet -p J=5 -p Q=4 --shape 2048 --name morlet_1d --out $(FRAME_FIGURES)
 	$(BIN)/scatterx frames from_filters --arrays $(FRAME_FIGURES)/user_filters.npz --shape 128 128 --out $(FRAME_FIGURES)
 	$(BIN)/python benchmarks/frames_render.py --out benchmarks/results
+
+# The documentation site: the pages, the API reference from the docstrings, the executed gallery.
+DOCS_STAMP := $(VENV)/.scatterx-docs-installed
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/python -m sphinx -b html -W --keep-going -q docs docs/_build/html
+	@echo "open docs/_build/html/index.html"
 
 # Fashion-MNIST from Debian's package, unpacked into a cache folder (not installed system-wide).
 FASHION_MNIST_CACHE ?= $(HOME)/.cache/scatterx/fashion-mnist
@@ -59,4 +70,4 @@ results: $(STAMP) data
 	for d in mnist1d digits textures; do $(BIN)/scatterx compare families kymatio --dataset $$d --out results/$${d}_families || exit 1; done
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache
+	rm -rf $(VENV) demo-output .pytest_cache docs/_build docs/auto_examples docs/reference/generated

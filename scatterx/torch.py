@@ -1,4 +1,4 @@
-"""Scattering as ``torch.nn.Module``s: a generic network (fixed or learned filters) and Kymatio's frontends.
+"""Scattering as ``torch.nn.Module`` objects: a generic network (fixed or learned filters) and Kymatio's frontends.
 
     model = torch.nn.Sequential(ScatteringModule(net), torch.nn.Linear(net.n_features, 10))
     from scatterx.torch import Scattering2D     # for: from kymatio.torch import Scattering2D

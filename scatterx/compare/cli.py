@@ -113,7 +113,7 @@ def _compare_command(args):
 
 
 def main(argv=None):
-    """``python -m scatterx.compare CONFIGS... --dataset NAME --out DIR`` (the ``scatterx compare`` command)."""
+    """``python -m scatterx.compare CONFIG [CONFIG …] --dataset NAME --out DIR``: the ``scatterx compare`` command."""
     parser = argparse.ArgumentParser(prog="python -m scatterx")
     register_cli(parser.add_subparsers(dest="command", required=True))
     argv = list(sys.argv[1:] if argv is None else argv)
