@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -156,7 +157,9 @@ def main(argv=None):
     one place that turns an error into that line (``error_line``).  With
     ``--debug`` the exception propagates with its traceback.
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.command_line = shlex.join(["scatterx"] + argv)  # recorded in reports: the command that reruns it
     if args.debug:
         return args.run(args)
     try:

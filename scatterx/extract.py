@@ -113,9 +113,10 @@ class Summary:
 
     def __str__(self):
         skipped = f", {self.skipped} chunks already done" if self.skipped else ""
+        rate = f"{self.items_per_s:.0f} items/s" if self.items else "nothing left to compute"
         return (
             f"{self.items} items ({self.written} chunks{skipped}) in {self.seconds:.1f} s, "
-            f"{self.items_per_s:.0f} items/s, {self.scheduler} → {self.path}"
+            f"{rate}, {self.scheduler} → {self.path}"
         )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import shlex
 import sys
 from pathlib import Path
 
@@ -86,27 +84,24 @@ def _compare_command(args):
     configs = list(args.configs) + list(args.preset or [])
     if not configs:
         raise SystemExit("scatterx compare: give configuration files or --preset NAME")
-    try:
-        options = CompareOptions(
-            train=args.train,
-            test=args.test,
-            classifier=args.classifier,
-            backend=args.backend,
-            device=args.device,
-            batch=args.batch,
-            seed=args.seed,
-            curve=tuple(args.curve),
-            search_max=args.search_max,
-            fit_threads=args.fit_threads,
-            features=tuple(args.features),
-            pca=args.pca,
-            progress=not args.quiet,
-            data_path=args.data_path,
-            command=getattr(args, "command_line", None),
-        )
-        rows = compare(configs, args.dataset, args.out, options)
-    except (ValueError, TypeError, FileNotFoundError, ImportError) as e:
-        raise SystemExit(f"scatterx compare: {e}") from None
+    options = CompareOptions(
+        train=args.train,
+        test=args.test,
+        classifier=args.classifier,
+        backend=args.backend,
+        device=args.device,
+        batch=args.batch,
+        seed=args.seed,
+        curve=tuple(args.curve),
+        search_max=args.search_max,
+        fit_threads=args.fit_threads,
+        features=tuple(args.features),
+        pca=args.pca,
+        progress=not args.quiet,
+        data_path=args.data_path,
+        command=getattr(args, "command_line", None),
+    )
+    rows = compare(configs, args.dataset, args.out, options)
     print(table(rows, options.parameter))
     print(f"wrote {Path(args.out) / 'results.md'}, results.json and figures")
     return 0
@@ -114,9 +109,6 @@ def _compare_command(args):
 
 def main(argv=None):
     """``python -m scatterx.compare CONFIG [CONFIG …] --dataset NAME --out DIR``: the ``scatterx compare`` command."""
-    parser = argparse.ArgumentParser(prog="python -m scatterx")
-    register_cli(parser.add_subparsers(dest="command", required=True))
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(["compare"] + argv)
-    args.command_line = " ".join(shlex.quote(a) for a in ["python", "-m", "scatterx.compare"] + argv)
-    return args.run(args)
+    from ..cli import main as cli_main
+
+    return cli_main(["compare"] + list(sys.argv[1:] if argv is None else argv))
