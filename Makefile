@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q -e ".[test,plot,cli,data]"
+	$(BIN)/python -m pip install -q -e ".[all,test]"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -17,7 +17,6 @@ EXTRAS = {
     "h5py": ("h5py", "dask"),
     "PIL": ("pillow", "dask"),
     "matplotlib": ("matplotlib", "plot"),
-    "rich": ("rich", "cli"),
     "mnist1d": ("mnist1d", "data"),
     "skimage": ("scikit-image", "data"),
 }
