@@ -38,7 +38,7 @@ def small_network(family, ndim, M, P, depth, **kw):
                 net = sx.Network([sx.Module(frame, M, P)] * depth, shape=shape, **kw)
             except ValueError:
                 continue
-            if th._largest_intermediate(net) <= BUDGET:
+            if th.largest_intermediate(net) <= BUDGET:
                 return net.admissible()
     return None
 
@@ -136,7 +136,7 @@ def test_invariance_bound_units_are_attained_by_the_extremal_frequency():
     net = morlet_net()
     K, K_input, P = th.lowpass_K(net)
     np.testing.assert_allclose(K_input, 2 * np.pi * K / P)
-    nu = th._frequencies(net.shape)
+    nu = th.frequencies(net.shape)
     weight = np.abs(net.bank(0).lowpass) * np.sqrt(np.sum(nu**2, axis=0))
     star = nu[(slice(None),) + np.unravel_index(weight.argmax(), weight.shape)]
     x = np.cos(2 * np.pi * np.tensordot(star, np.indices(net.shape), axes=1))[None]
@@ -271,5 +271,5 @@ def test_default_inputs_are_deterministic_unit_rms_signals():
         np.testing.assert_allclose(np.mean(x**2, axis=tuple(range(1, x.ndim))), 1)
         np.testing.assert_array_equal(x, th.default_inputs(shape)[0])
     spectrum = np.abs(np.fft.fft2(th.bandlimited((32, 32), 0.1, 1)[0]))
-    nu = np.sqrt(np.sum(th._frequencies((32, 32)) ** 2, axis=0))
+    nu = np.sqrt(np.sum(th.frequencies((32, 32)) ** 2, axis=0))
     assert spectrum[nu > 0.1].max() < 1e-12 * spectrum.max()

@@ -119,28 +119,27 @@ def cli(argv):
     return args.run(args)
 
 
-def test_cli_verify_with_an_inputs_file(tmp_path, capsys, monkeypatch):
+def test_cli_verify_with_an_inputs_file(tmp_path, capsys):
     net = sx.Network([sx.Module(frames.morlet(J=2, Q=1), sx.ReLU(), sx.MaxPool(2))] * 2, shape=(64,)).admissible()
     config = tmp_path / "net.json"
     config.write_text(json.dumps(net.to_dict()))
     x = np.random.default_rng(0).standard_normal((2, 64))
     np.save(tmp_path / "x.npy", x)
-    monkeypatch.setattr("scatterx.verify.VerifyOptions", lambda seed=0: VerifyOptions.quick(seed=seed))
-    assert cli(["verify", str(config), "--out", str(tmp_path / "out"), "--inputs", str(tmp_path / "x.npy")]) == 0
+    argv = ["verify", str(config), "--out", str(tmp_path / "out"), "--inputs", str(tmp_path / "x.npy"), "--quick"]
+    assert cli(argv) == 0
     printed = capsys.readouterr().out
     assert "[   holds] Non-expansiveness" in printed and "report.md" in printed
     record = json.loads((tmp_path / "out" / "results.json").read_text())
     assert record["inputs"]["count"] == 2 and record["inputs"]["source"] == "given"
     assert record["energy"]["norm2"] == pytest.approx(np.sum(x**2, axis=1).tolist(), rel=1e-12)
-    assert cli(["verify", str(config), "--out", str(tmp_path / "q"), "--quiet"]) == 0
+    assert cli(["verify", str(config), "--out", str(tmp_path / "q"), "--quiet", "--quick"]) == 0
     assert capsys.readouterr().out == ""
 
 
-def test_a_non_admissible_network_is_reported_violated_and_strict_exits_1(tmp_path, monkeypatch):
-    monkeypatch.setattr("scatterx.verify.VerifyOptions", lambda seed=0: VerifyOptions.quick(seed=seed))
+def test_a_non_admissible_network_is_reported_violated_and_strict_exits_1(tmp_path):
     config = tmp_path / "loud.json"
     config.write_text(json.dumps(th.scaled(small_net(), 3.0).to_dict()))
-    assert cli(["verify", str(config), "--out", str(tmp_path / "o"), "--quiet", "--strict"]) == 1
+    assert cli(["verify", str(config), "--out", str(tmp_path / "o"), "--quiet", "--strict", "--quick"]) == 1
     r = json.loads((tmp_path / "o" / "results.json").read_text())
     verdicts = {v["statement"].split(":")[0]: v for v in r["verdicts"]}
     assert verdicts["Admissibility"]["holds"] is False and verdicts["Admissibility"]["margin"] == pytest.approx(-8)
