@@ -1,11 +1,14 @@
 """The theorems of generic scattering networks, checked numerically on any network.
 
 Wiatowski & Bölcskei, "A mathematical theory of deep convolutional neural
-networks for feature extraction", IEEE Trans. Inf. Theory 64(3), 2018, and
-its discrete version (Wiatowski et al., ICML 2016); ``docs/theory.md`` states
-each statement with its conditions.  Every function takes a :class:`~scatterx.Network` (any frame
-family, non-linearity, pooling, depth; 1-D, 2-D or 3-D) and inputs, and
-returns numbers in a frozen dataclass whose ``to_dict()`` is JSON-safe.
+networks for feature extraction", IEEE Trans. Inf. Theory 64(3), 2018, its
+discrete version (Wiatowski et al., ICML 2016), and the companion paper on
+energy propagation (Wiatowski, Grohs & Bölcskei, IEEE Trans. Inf. Theory
+64(7), 2018); ``docs/theory.md`` states each statement with its conditions,
+its source and, where the papers leave it to a proof, its constant.  Every
+function takes a :class:`~scatterx.Network` (any frame family,
+non-linearity, pooling, depth; 1-D, 2-D or 3-D) and inputs, and returns
+numbers in a frozen dataclass whose ``to_dict()`` is JSON-safe.
 Nothing is printed.
 
 Inputs are a batch ``(B, *net.shape)`` as a NumPy array or a torch tensor;
@@ -32,35 +35,65 @@ Modules
 -------
 lipschitz       admissibility (the table A_n, B_n, L_n, R_n, S_n, max(B_n, B_n L_n² R_n²)), scaled,
                 nonexpansiveness (worst |||Φ(f) − Φ(h)||| / ‖f − h‖ over random, structured, adversarial pairs)
-translation     translation_invariance: Thm 1, |||Φ^n(T_t f) − Φ^n(f)||| against 2π|t|K_n/P_n ‖f‖; exact covariance
-deformation     deformation_sensitivity: Thm 2 on band-limited signals; cartoon_sensitivity: cartoon functions
-energy          energy_propagation (|||Φ^n f|||², W_n f, the identity for Parseval networks), energy_decay,
-                parseval_twin, deepen, largest_intermediate
-signals         bandlimited, white_noise, project_bandlimited, Cartoon, cartoons, default_inputs
-transforms      shift, Deformation, smooth_deformation, max_tau_sup, deform
+translation     translation_invariance: covariance, Thm 1 (‖f‖ and √W_n forms), the off-lattice aliasing bound
+deformation     Thm 2 on band-limited signals with its explicit constant (deformation_sensitivity), cartoon
+                functions area-sampled (cartoon_sensitivity), Lipschitz functions (lipschitz_sensitivity)
+energy          energy_propagation (|||Φ^n f|||², W_n f, upper and lower bounds, the identity for Parseval
+                networks), parseval_twin, energy_decay (measured), deepen, deepest, largest_intermediate
+companion       the companion paper's decay: companion_twin, filter_conditions (analytic, high-pass),
+                energy_decay_bound
+signals         bandlimited, white_noise, project_bandlimited, Cartoon, LipschitzFunction, default_inputs
+transforms      shift, Field, Deformation, smooth_deformation, max_tau_sup, deform
+
+Every check returns ``holds`` (None when its conditions fail: n/a) and a
+``margin`` that is ≥ 0 exactly when it holds (``docs/verify.md``, verdicts).
 """
 
 from ._arrays import frequencies
+from .companion import (
+    NUMERICAL_ZERO,
+    EnergyDecayBound,
+    FilterConditions,
+    companion_twin,
+    decay_bound,
+    energy_decay_bound,
+    filter_conditions,
+)
 from .deformation import (
-    EXPONENT_SLACK,
     CartoonSensitivity,
+    DeformationBound,
     DeformationSensitivity,
+    LipschitzSensitivity,
+    bandlimited_bound,
     cartoon_sensitivity,
     deformation_sensitivity,
+    lipschitz_sensitivity,
 )
 from .energy import (
     PATH_BUDGET,
     EnergyDecay,
     EnergyPropagation,
     deepen,
+    deepest,
     energy_decay,
     energy_propagation,
     largest_intermediate,
     parseval_twin,
 )
 from .lipschitz import Admissibility, AdmissibilityRow, NonExpansiveness, admissibility, nonexpansiveness, scaled
-from .signals import Cartoon, bandlimited, cartoons, default_inputs, project_bandlimited, white_noise
-from .transforms import Deformation, deform, max_tau_sup, shift, smooth_deformation
+from .signals import (
+    Cartoon,
+    LipschitzFunction,
+    band_limit,
+    bandlimited,
+    cartoons,
+    default_inputs,
+    lipschitz_functions,
+    project_bandlimited,
+    refinement,
+    white_noise,
+)
+from .transforms import Deformation, Field, deform, max_tau_sup, shift, smooth_deformation
 from .translation import TranslationInvariance, lowpass_K, translation_invariance
 
 __all__ = [
@@ -80,6 +113,11 @@ __all__ = [
     "deform",
     "Cartoon",
     "cartoons",
+    "refinement",
+    "LipschitzFunction",
+    "lipschitz_functions",
+    "Field",
+    "band_limit",
     "bandlimited",
     "white_noise",
     "project_bandlimited",
@@ -87,7 +125,10 @@ __all__ = [
     "frequencies",
     "DeformationSensitivity",
     "deformation_sensitivity",
-    "EXPONENT_SLACK",
+    "DeformationBound",
+    "bandlimited_bound",
+    "LipschitzSensitivity",
+    "lipschitz_sensitivity",
     "CartoonSensitivity",
     "cartoon_sensitivity",
     "EnergyPropagation",
@@ -96,6 +137,14 @@ __all__ = [
     "EnergyDecay",
     "energy_decay",
     "deepen",
+    "deepest",
     "largest_intermediate",
+    "companion_twin",
+    "FilterConditions",
+    "filter_conditions",
+    "NUMERICAL_ZERO",
+    "decay_bound",
+    "EnergyDecayBound",
+    "energy_decay_bound",
     "PATH_BUDGET",
 ]

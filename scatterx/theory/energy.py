@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import frames as _frames
+from frames._frame import TIGHT_MIN_A
 
 from .._tolerances import ADMISSIBILITY_RTOL, equality_rtol
 from ..network import Module
@@ -15,7 +16,7 @@ from ..operators import Modulus, NoPooling
 from ._arrays import divide, energy, like, numpy_of, tolerance
 from ._common import Result, prepare
 from .lipschitz import admissibility
-from .signals import bandlimited, white_noise
+from .signals import band_limit, bandlimited, white_noise
 
 __all__ = [
     "PATH_BUDGET",
@@ -23,6 +24,7 @@ __all__ = [
     "energy_propagation",
     "parseval_twin",
     "deepen",
+    "deepest",
     "largest_intermediate",
     "EnergyDecay",
     "energy_decay",
@@ -48,12 +50,18 @@ class EnergyPropagation(Result):
         ‖f‖² = Σ_{n<N} |||Φ^n f|||² + W_N f exactly.
     reason : why it does not apply ("" when it does).
     residual : (B,) |‖f‖² − Σ_{n<N} |||Φ^n f|||² − W_N f| / ‖f‖².
+    lower : A_Ω = ∏_{n<N} min(1, A_n), the lower energy bound
+        A_Ω‖f‖² ≤ Σ_{n<N} |||Φ^n f|||² + W_N f (Wiatowski, Grohs & Bölcskei
+        2018), which holds with the modulus, no pooling and no pruning.
+    lower_reason : why that bound does not apply ("" when it does).
     tolerance : relative slack of the inequalities in this precision;
         ``identity_tolerance``: the residual rounding explains (``scatterx._tolerances``).
     Derived: ``balance`` = (Σ_{n<N} |||Φ^n f|||² + W_N f)/‖f‖², ≤ 1 for
     any admissible network (the same telescoping argument as
     non-expansiveness); ``inequality_holds``, ``balance_margin``
-    (1 + tolerance − max balance); ``identity_holds`` and ``identity_margin``
+    (1 + tolerance − max balance); ``lower_holds`` and ``lower_margin``
+    (1 + tolerance − A_Ω / min balance; None/NaN where the lower bound does
+    not apply); ``identity_holds`` and ``identity_margin``
     (identity_tolerance − max residual; None where the identity does not
     apply); ``monotone`` (W_{n+1} ≤ W_n, also a consequence of admissibility).
     """
@@ -66,7 +74,29 @@ class EnergyPropagation(Result):
     residual: np.ndarray
     tolerance: float
     identity_tolerance: float
-    _derived = ("balance", "inequality_holds", "balance_margin", "identity_holds", "identity_margin", "monotone")
+    lower: float
+    lower_reason: str
+    _derived = (
+        "balance",
+        "inequality_holds",
+        "balance_margin",
+        "lower_holds",
+        "lower_margin",
+        "identity_holds",
+        "identity_margin",
+        "monotone",
+        "monotone_margin",
+    )
+
+    @property
+    def lower_margin(self):
+        if self.lower_reason:
+            return float("nan")
+        return float(1 + self.tolerance - self.lower / max(float(np.min(self.balance)), 1e-300))
+
+    @property
+    def lower_holds(self):
+        return None if self.lower_reason else bool(self.lower_margin >= 0)
 
     @property
     def balance(self):
@@ -91,9 +121,18 @@ class EnergyPropagation(Result):
         return None if not self.identity_applies else self.identity_margin >= 0
 
     @property
-    def monotone(self):
+    def monotone_margin(self):
+        """min over n of 1 + tolerance − W_{n+1}/W_n (an absolute slack tolerance·1e-6·W_0 taken off first)."""
         W = self.propagated
-        return bool(np.all(W[1:] <= W[:-1] * (1 + self.tolerance) + self.tolerance * 1e-6 * W[0]))
+        excess = np.maximum(W[1:] - self.tolerance * 1e-6 * W[0], 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(W[:-1] > 0, excess / W[:-1], np.where(excess > 0, np.inf, 0.0))
+        return float(1 + self.tolerance - r.max()) if r.size else float("nan")
+
+    @property
+    def monotone(self):
+        m = self.monotone_margin
+        return bool(m >= 0) if not np.isnan(m) else True
 
 
 def _identity_conditions(net):
@@ -111,14 +150,25 @@ def _identity_conditions(net):
     return ""
 
 
+def _lower_conditions(net):
+    for n, m in enumerate(net.modules):
+        if not isinstance(m.nonlinearity, Modulus):
+            return f"layer {n}'s non-linearity is {m.nonlinearity.name}, not the modulus"
+        if m.pooling.factor != 1:
+            return f"layer {n} pools by S = {m.pooling.factor} (sub-sampling discards energy)"
+    return f"paths are pruned ({net.prune})" if net.prune else ""
+
+
 def energy_propagation(net, inputs=None, *, seed=0):
     """|||Φ^n(f)|||² and W_n(f) per layer (``Network.energy``), and the energy identity where it applies.
 
-    Statement (``docs/theory.md``, energy identity): with Parseval frames, the modulus and no
-    pooling, ‖f‖² = Σ_{n<N} |||Φ^n(f)|||² + W_N(f) exactly — each layer
-    splits ‖U[q]f‖² into ‖U[q]f * χ‖² and Σ_λ ‖U[q]f * g_λ‖² (LP ≡ 1), and
-    the modulus keeps norms.  For any admissible network the right-hand side
-    is ≤ ‖f‖² (``balance`` ≤ 1) and W_n does not increase.
+    Statements (``docs/theory.md``, energy): for any admissible network the
+    right-hand side Σ_{n<N} |||Φ^n(f)|||² + W_N(f) is ≤ ‖f‖² (``balance`` ≤ 1)
+    and W_n does not increase; with the modulus, no pooling and no pruning it
+    is ≥ A_Ω‖f‖², A_Ω = ∏ min(1, A_n) (each layer splits ‖U[q]f‖² into
+    ‖U[q]f * χ‖² and Σ_λ ‖U[q]f * g_λ‖², between A_n and B_n times it, and
+    the modulus keeps norms); with Parseval frames besides, ‖f‖² =
+    Σ_{n<N} |||Φ^n(f)|||² + W_N(f) exactly (the energy identity).
 
     Parameters
     ----------
@@ -145,21 +195,54 @@ def energy_propagation(net, inputs=None, *, seed=0):
         residual=residual,
         tolerance=tolerance(ref),
         identity_tolerance=equality_rtol(numpy_of(ref[:0]).real.dtype),
+        lower=math.prod(min(1.0, b.A) for b in net.bounds()[: net.depth]),
+        lower_reason=_lower_conditions(net),
     )
 
 
+def _parseval_frame(frame, shape, real):
+    """``frame`` made Parseval on the grid ``shape`` for real (symmetrised LP) or complex inputs.
+
+    The family's own ``tight=True`` when its LP sum has a lower bound;
+    otherwise, for real inputs, every response divided by √(½(LP(ν) + LP(−ν)))
+    (given as frequency responses): analytic filters leave LP(ν) = 0 on a
+    half-space, where the symmetrised sum, the one that bounds real inputs,
+    does not vanish.  Raises ValueError when neither sum has a lower bound.
+    """
+    d = frame.to_dict()
+    d.update(tight=True, scale=1.0)
+    plain = d.copy()
+    plain.update(tight=False)
+    bank = _frames.from_dict(plain).render(shape)
+    A, B = bank.bounds()
+    if A > TIGHT_MIN_A * B:
+        return _frames.from_dict(d)
+    lp = bank.littlewood_paley(symmetric=real)
+    if not float(lp.min()) > TIGHT_MIN_A * float(lp.max()):
+        kind = "symmetrised " if real else ""
+        raise ValueError(
+            f"{frame!r} has no Parseval version on the grid {shape}: its {kind}Littlewood–Paley sum vanishes "
+            f"(min {float(lp.min()):.3g}, max {float(lp.max()):.3g})"
+        )
+    inv = 1 / np.sqrt(lp)
+    return _frames.from_filters(bank.lowpass * inv, bank.filters * inv, domain="frequency")
+
+
 def parseval_twin(net):
-    """The network with every frame made Parseval (``tight=True``, scale 1), the modulus, no pooling, no pruning.
+    """The network with every frame made Parseval for its layer's input, the modulus, no pooling, no pruning.
 
     The setting of the exact energy identity, with the network's own frame
-    families.  Raises ValueError when a frame has no lower bound on the
-    grid (A = 0: it cannot be made tight).
+    families: ``tight=True`` where the family's LP sum has a lower bound,
+    otherwise (a real layer input, analytic filters) normalised by the
+    symmetrised LP sum that real inputs see.  Every layer runs on the input
+    grid, and the layers after the first see the modulus's real output.
+    Raises ValueError when a frame cannot be made Parseval on the grid (its
+    LP sum vanishes somewhere, ``docs/theory.md``).
     """
     modules = []
-    for m in net.modules:
-        d = m.frame.to_dict()
-        d.update(tight=True, scale=1.0)
-        modules.append(Module(_frames.from_dict(d), Modulus(), NoPooling()))
+    for n, m in enumerate(net.modules):
+        real = net.real_input or n > 0
+        modules.append(Module(_parseval_frame(m.frame, net.shape, real), Modulus(), NoPooling()))
     return net.replace(modules=modules, prune=None)
 
 
@@ -246,7 +329,7 @@ class EnergyDecay(Result):
     eps: float
 
 
-def _deepest(net, target, budget):
+def deepest(net, target, budget=PATH_BUDGET):
     """``deepen(net, D)`` for the largest D ≤ target that the grid allows within ``budget``; else ``net``."""
     for D in range(target, net.depth, -1):
         try:
@@ -279,9 +362,13 @@ def _decay_fit(W, eps):
 
 
 def energy_decay(net, inputs=None, *, depth=None, eps=0.01, R_smooth=1 / 16, n_signals=2, seed=0, budget=PATH_BUDGET):
-    """Decay of the propagated energy W_n with depth, on smooth and rough inputs.
+    """Decay of the propagated energy W_n with depth, on smooth and rough inputs: measured, not judged.
 
-    Depths beyond the network's come from :func:`deepen` (the last module
+    What decay is guaranteed, and when, is the companion paper's result: with
+    the modulus, no pooling, analytic and high-pass filters
+    (:func:`~scatterx.theory.energy_decay_bound` checks those conditions and
+    the bound; ``docs/theory.md``, energy).  Pooling makes W_n fall faster
+    (sub-sampling discards energy).  Depths beyond the network's come from :func:`deepen` (the last module
     repeated): ``depth`` (default N + 3) is reduced to the largest depth that
     the grid allows and whose largest intermediate (paths × filters × grid,
     :func:`largest_intermediate`) stays within ``budget`` complex elements
@@ -296,10 +383,10 @@ def energy_decay(net, inputs=None, *, depth=None, eps=0.01, R_smooth=1 / 16, n_s
     EnergyDecay
     """
     target = net.depth + 3 if depth is None else max(int(depth), net.depth)
-    deep = _deepest(net, target, budget)
+    deep = deepest(net, target, budget)
     real = net.real_input
     kinds = {
-        "smooth": bandlimited(net.shape, R_smooth, n_signals, seed=seed + 21, real=real),
+        "smooth": bandlimited(net.shape, band_limit(net.shape, R_smooth), n_signals, seed=seed + 21, real=real),
         "rough": white_noise(net.shape, n_signals, seed=seed + 22, real=real),
     }
     ref = kinds["smooth"]

@@ -12,7 +12,7 @@ from .._tolerances import ADMISSIBILITY_RTOL
 from ..network import Module
 from ._arrays import energy, ratio, tolerance
 from ._common import Result, distance2, prepare
-from .signals import bandlimited
+from .signals import band_limit, bandlimited
 
 __all__ = ["AdmissibilityRow", "Admissibility", "admissibility", "scaled", "NonExpansiveness", "nonexpansiveness"]
 
@@ -178,8 +178,8 @@ def nonexpansiveness(net, inputs=None, *, n_random=4, adversarial_steps=20, adve
     if n_random:
         pairs["random"] = (noise(n_random), noise(n_random))
         pairs["band-limited"] = (
-            bandlimited(net.shape, 1 / 8, n_random, seed=seed + 1, real=not complex_),
-            bandlimited(net.shape, 1 / 8, n_random, seed=seed + 2, real=not complex_),
+            bandlimited(net.shape, band_limit(net.shape, 1 / 8), n_random, seed=seed + 1, real=not complex_),
+            bandlimited(net.shape, band_limit(net.shape, 1 / 8), n_random, seed=seed + 2, real=not complex_),
         )
     scale = np.sqrt(energy(x) / math.prod(net.shape)).reshape((-1,) + (1,) * net.ndim)
     pairs["f vs 0"] = (x, np.zeros_like(x))

@@ -11,12 +11,13 @@ runs every function of :mod:`scatterx.theory` on the network and writes
   ``to_dict()`` of the corresponding :mod:`scatterx.theory` result, so the
   file and the functions agree exactly,
 
-with a verdict line per statement (holds / violated, with its margin).
+with a verdict per statement — holds, violated, or n/a with the reason — a
+stable ``id`` and a margin (``docs/verify.md``, verdicts).
 
 Inputs default to :func:`scatterx.theory.default_inputs` (a smooth
 band-limited signal, a cartoon and a natural image, each of unit RMS); the
-deformation, cartoon and energy-decay sections add their own synthetic
-signals (documented in each function).  ``python -m scatterx.verify --examples
+deformation and energy sections add their own synthetic signals (documented
+in each function).  ``python -m scatterx.verify --examples
 DIR`` writes the worked examples of ``docs/verify``: the demo network and one
 network per registered frame family.
 

@@ -20,9 +20,10 @@ def register_cli(subparsers):
     p = subparsers.add_parser(
         "verify",
         help="check the theory's statements on a network and write a report",
-        description="Run scatterx.theory's checks (admissibility, non-expansiveness, translation, deformation, "
-        "energy) on the network of CONFIG.json (Network.to_dict()) and write DIR/report.md, "
-        "DIR/report.html and DIR/results.json.",
+        description="Run scatterx.theory's checks (admissibility, non-expansiveness, translation, deformation of "
+        "band-limited, cartoon and Lipschitz signals, energy) on the network of CONFIG.json (Network.to_dict()) and "
+        "write DIR/report.md, DIR/report.html and DIR/results.json, with a verdict per statement: holds, violated, "
+        "or n/a with the reason.",
     )
     p.add_argument("config", help="network description: the JSON of Network.to_dict()")
     p.add_argument("--out", required=True, help="output folder")

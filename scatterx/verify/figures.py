@@ -14,11 +14,15 @@ FIGURES = {
     "admissibility": "Admissibility: max(B_n, B_n L_n² R_n²) per layer (must be ≤ 1)",
     "nonexpansive": "Non-expansiveness: |||Φ(f) − Φ(h)||| / ‖f − h‖ by kind of pair, for the network and its "
     "non-admissible twin",
-    "invariance": "Translation invariance vs depth: measured |||Φ^n(T_t f) − Φ^n(f)|||/‖f‖ (solid; "
-    "filled where the theorem applies) and the bound 2π|t|K_n/P_n (dashed)",
-    "deformation": "Deformation sensitivity: band-limited signals against (R‖τ‖∞ + ‖ω‖∞) with the "
-    "empirical C (left); cartoon functions against ‖τ‖∞ with the fitted exponent (right)",
-    "energy": "Energy per layer (left) and propagated energy W_n on a deeper copy with its exponential fit (right)",
+    "invariance": "Translation vs depth. Left: |||Φ^n(T_t f) − Φ^n(f)|||/‖f‖ (solid; filled where t ∈ P_n ℤ^d) "
+    "against Theorem 1's 2π|t|K_n/P_n (dashed) and, off the lattice, the aliasing bound (×). Right: the same "
+    "change per unit of propagated energy, /√W_n, against the same 2π|t|K_n/P_n: the 1/P_n rate without the "
+    "energy decay",
+    "deformation": "Deformation sensitivity against the explicit bounds (lines): band-limited signals (left, "
+    "against R‖τ‖∞ + ‖ω‖∞), area-sampled cartoon functions (middle) and Lipschitz functions (right), against ‖τ‖∞. "
+    "Dots: |||Φ(F f) − Φ(f)|||/‖f‖; crosses: ‖F f − f‖/‖f‖",
+    "energy": "Energy per layer (left); propagated energy W_n on a deeper copy and on the no-pooling twin, with "
+    "the companion paper's guaranteed decay where its conditions hold (right)",
 }
 
 
@@ -77,67 +81,58 @@ def _invariance(s):
 
     tr = s.translation
     n = np.arange(tr.measured.shape[0])
-    fig, ax = figure(figsize=(6.4, 3.4))
+    fig, (a, b) = figure(1, 2, figsize=(10.0, 3.6))
     cmap = colormaps["viridis"]
     T = tr.measured.shape[1]
     for j, t in enumerate(tr.shifts):
         c = cmap(j / max(T - 1, 1))
-        y = np.maximum(tr.measured[:, j], 1e-17)
         label = "t = (" + ", ".join(f"{v:g}" for v in t) + ")"
-        ax.plot(n, y, "-", color=c, lw=1.2, label=label)
         on, off = tr.applies[:, j], ~tr.applies[:, j]
-        ax.scatter(n[on], y[on], color=c, s=22, zorder=3)
-        ax.scatter(n[off], y[off], facecolors="none", edgecolors=[c], s=22, zorder=3)
-        ax.plot(n, tr.bound[:, j], "--", color=c, lw=0.9)
-    ax.set_yscale("log")
-    ax.set_xticks(n)
-    ax.set_xlabel("layer n")
-    ax.set_ylabel("|||Φⁿ(T_t f) − Φⁿ(f)||| / ‖f‖")
-    ax.legend(fontsize=7, ncol=2)
+        for ax, y in ((a, tr.measured[:, j]), (b, tr.measured_energy[:, j])):
+            y = np.maximum(y, 1e-17)
+            ax.plot(n, y, "-", color=c, lw=1.2, label=label if ax is a else None)
+            ax.scatter(n[on], y[on], color=c, s=22, zorder=3)
+            ax.scatter(n[off], y[off], facecolors="none", edgecolors=[c], s=22, zorder=3)
+            ax.plot(n, tr.bound[:, j], "--", color=c, lw=0.9)
+        alias = tr.aliasing_bound[:, j]
+        a.scatter(n[off], alias[off], marker="x", color=c, s=20, zorder=3)
+    for ax, ylabel in ((a, "|||Φⁿ(T_t f) − Φⁿ(f)||| / ‖f‖"), (b, "|||Φⁿ(T_t f) − Φⁿ(f)||| / √W_n(f)")):
+        ax.set_yscale("log")
+        ax.set_xticks(n)
+        ax.set_xlabel("layer n")
+        ax.set_ylabel(ylabel)
+    a.legend(fontsize=6, ncol=2)
     return fig
 
 
+def _sweep(ax, x, result, xlabel):
+    """Dots (feature change), crosses (signal change) and the bound (line), each relative to ‖f‖, per signal."""
+    feat = result.feature_change / result.norms
+    sig = result.signal_change / result.norms
+    bound = result.bound / result.norms
+    order = np.argsort(x)
+    for k in range(feat.shape[1]):
+        ax.plot(x[order], bound[order, k], "-", color=color(k), lw=1, label="bound" if k == 0 else None)
+        ax.scatter(x, feat[:, k], s=14, color=color(k), label="|||Φ(Ff) − Φ(f)|||/‖f‖" if k == 0 else None)
+        ax.scatter(x, sig[:, k], marker="x", s=14, color=color(k), alpha=0.6, label="‖Ff − f‖/‖f‖" if k == 0 else None)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    _plain_log_ticks(ax)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("relative change")
+
+
 def _deformation(s):
-    de, ca = s.deformation, s.cartoon
-    fig, (a, b) = figure(1, 2, figsize=(9.0, 3.4))
+    de, ca, li = s.deformation, s.cartoon, s.lipschitz
+    fig, (a, b, c) = figure(1, 3, figsize=(12.0, 3.5))
     x = np.array([de.R * d.tau_sup + d.omega_sup for d in de.deformations])
-    feat = de.feature_change / de.norms
-    sig = de.signal_change / de.norms
-    omegas = np.array([d.omega_sup for d in de.deformations])
-    X = np.repeat(x[:, None], feat.shape[1], axis=1)
-    sc = a.scatter(
-        X,
-        feat,
-        c=np.repeat(omegas[:, None], feat.shape[1], axis=1),
-        cmap="plasma",
-        s=14,
-        label="|||Φ(Ff) − Φ(f)|||/‖f‖",
-    )
-    a.scatter(X, sig, marker="x", color="0.6", s=12, label="‖Ff − f‖/‖f‖")
-    xs = np.array([x.min(), x.max()])
-    a.plot(xs, de.C * xs, "k--", lw=1, label=f"C = {de.C:.3g}")
-    a.set_xscale("log")
-    a.set_yscale("log")
-    _plain_log_ticks(a)
-    a.set_xlabel("R‖τ‖∞ + ‖ω‖∞")
-    a.set_ylabel("relative change")
-    a.legend(fontsize=7)
-    fig.colorbar(sc, ax=a, label="‖ω‖∞ (cycles)")
-    taus = ca.tau_sups
-    cf = ca.feature_change / ca.norms
-    cs = ca.signal_change / ca.norms
-    for k in range(cf.shape[1]):
-        b.loglog(taus, cf[:, k], "o", color=color(0), ms=3)
-        b.loglog(taus, cs[:, k], "x", color="0.6", ms=4)
-    if np.isfinite(ca.exponent):
-        fit = np.exp(ca.intercept) * taus**ca.exponent
-        b.loglog(taus, fit, "-", color=color(0), label=f"fit: exponent {ca.exponent:.2f}")
-        ref = np.exp(ca.intercept) * taus[-1] ** ca.exponent * (taus / taus[-1]) ** 0.5
-        b.loglog(taus, ref, ":", color="k", label="slope 1/2 (bound's rate)")
-    _plain_log_ticks(b)
-    b.set_xlabel("‖τ‖∞ (samples)")
-    b.set_ylabel("relative change")
-    b.legend(fontsize=7)
+    _sweep(a, x, de, "R‖τ‖∞ + ‖ω‖∞")
+    a.set_title(f"band-limited, R = {de.R:.3g}; C = {de.C_bound:.3g}", fontsize=8)
+    a.legend(fontsize=6)
+    _sweep(b, ca.tau_sups, ca, "‖τ‖∞ (samples)")
+    b.set_title(f"cartoon (area-sampled, r = {ca.refine})", fontsize=8)
+    _sweep(c, li.tau_sups, li, "‖τ‖∞ (samples)")
+    c.set_title("Lipschitz", fontsize=8)
     return fig
 
 
@@ -149,8 +144,8 @@ def _plain_log_ticks(ax):
 
 
 def _energy(s):
-    en, ed, tw = s.energy, s.energy_decay, s.energy_decay_parseval
-    fig, (a, b) = figure(1, 2, figsize=(9.0, 3.3))
+    en, ed, dec = s.energy, s.energy_decay, s.energy_decay_bound
+    fig, (a, b) = figure(1, 2, figsize=(9.5, 3.4))
     feat = np.mean(en.feature / en.norm2, axis=1)
     prop = np.mean(en.propagated / en.norm2, axis=1)
     n = np.arange(len(feat))
@@ -160,22 +155,20 @@ def _energy(s):
     a.set_xticks(n)
     a.set_xlabel("layer n")
     a.legend(fontsize=7)
+    depth = ed.depth
     for i, (k, W) in enumerate(ed.propagated.items()):
         W = np.maximum(np.asarray(W, float), 1e-300)
         nn = np.arange(len(W))
         b.semilogy(nn, W, "o-", ms=4, color=color(i), label=f"{k}: ρ = {fmt(ed.rate[k])}")
-        b.semilogy(nn, ed.intercept[k] * ed.rate[k] ** nn, ":", color=color(i))
-    depth = ed.depth
-    if tw.applies:
-        twin = tw.result
-        depth = max(depth, twin.depth)
-        for k in ("smooth", "rough"):
-            W = np.maximum(np.asarray(twin.propagated[k], float), 1e-300)
-            shade = "0.45" if k == "smooth" else "0.7"
-            label = f"Parseval twin, {k}: ρ = {fmt(twin.rate[k])}"
-            b.semilogy(np.arange(len(W)), W, "s--", ms=3, lw=0.8, color=shade, label=label)
-    b.set_xlabel("layer n (deeper copy: last module repeated)")
+    for i, k in enumerate(dec.kinds):
+        W = np.maximum(np.asarray(dec.propagated[k], float), 1e-300)
+        depth = max(depth, len(W) - 1)
+        b.semilogy(np.arange(len(W)), W, "s--", ms=3, lw=0.8, color=color(i), alpha=0.6, label=f"{k}, no-pooling twin")
+        if k in dec.bound and len(dec.bound[k]):
+            bound = np.asarray(dec.bound[k], float)
+            b.semilogy(np.arange(len(bound)), bound, ":", lw=1.2, color=color(i), label=f"{k}, guaranteed")
+    b.set_xlabel("layer n (deeper copies: last module repeated)")
     b.set_ylabel("W_n/‖f‖²")
     b.set_xticks(np.arange(depth + 1))
-    b.legend(fontsize=7)
+    b.legend(fontsize=6)
     return fig

@@ -20,15 +20,18 @@ class VerifyOptions:
     loud_scale: float = 3.0  # the non-admissible twin: frames × loud_scale
     loud_adversarial_steps: int = 5
     shifts: tuple | None = None  # translation_invariance(shifts)
-    R: float = 1 / 8  # deformation_sensitivity(R), cycles/sample
+    R: float = 1 / 8  # deformation_sensitivity(R), cycles/sample (raised to 1/max(shape) on tiny grids)
     n_signals: int = 3
     tau_fractions: tuple = (0.1, 0.25, 0.5, 1.0)
     omega_sups: tuple = (0.0, 0.02, 0.05)
-    cartoon_signals: int = 2
-    cartoon_points: int = 7
+    cartoon_signals: int = 2  # cartoon_sensitivity(n_signals)
+    cartoon_points: int = 5  # cartoon_sensitivity(points)
+    refine: int | None = None  # cartoon_sensitivity(refine); None: theory.refinement(shape)
+    lipschitz_signals: int = 2  # lipschitz_sensitivity(n_signals)
     decay_depth: int | None = None  # energy_decay(depth); None: N + 3, within the grid and budget
     decay_signals: int = 2
     eps: float = 0.01
+    path_budget: int = 2**23  # energy_decay(budget), and the twins' depth: theory.PATH_BUDGET
 
     @classmethod
     def quick(cls, **changes):
@@ -41,7 +44,9 @@ class VerifyOptions:
             omega_sups=(0.0, 0.05),
             cartoon_signals=1,
             cartoon_points=3,
+            lipschitz_signals=1,
             decay_signals=1,
+            path_budget=2**18,
         )
         base.update(changes)
         return cls(**base)

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from .. import theory as th
 
-__all__ = ["LoudTwin", "Twin", "Sections", "run_sections"]
+__all__ = ["LoudTwin", "Twin", "Sections", "run_sections", "within_budget"]
 
 
 @dataclass(frozen=True)
 class LoudTwin:
-    """Non-expansiveness measured on the network with every frame × ``scale`` (not admissible)."""
+    """Non-expansiveness measured on the network with every frame × ``scale`` (not admissible when scale > 1)."""
 
     scale: float
     admissibility_worst: float
@@ -24,7 +24,7 @@ class LoudTwin:
 
 @dataclass(frozen=True)
 class Twin:
-    """A check run on the network's Parseval twin, or the reason it could not be."""
+    """A check run on a twin of the network (same frames, another setting), or the reason it could not be."""
 
     applies: bool
     reason: str = ""
@@ -34,12 +34,8 @@ class Twin:
     def to_dict(self):
         if not self.applies:
             return {"applies": False, "reason": self.reason}
-        extra = {"twin_depth": self.twin.depth, "twin": self.twin.to_dict()} if self.show_twin else {}
-        return {"applies": True, **extra, **self.result.to_dict()}
-
-    @property
-    def show_twin(self):
-        return isinstance(self.result, th.EnergyPropagation)
+        frames = [repr(m.frame) for m in self.twin.modules]
+        return {"applies": True, "twin_depth": self.twin.depth, "twin_frames": frames, **self.result.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -52,37 +48,37 @@ class Sections:
     translation: th.TranslationInvariance
     deformation: th.DeformationSensitivity
     cartoon: th.CartoonSensitivity
+    lipschitz: th.LipschitzSensitivity
     energy: th.EnergyPropagation
+    energy_twin: Twin
     parseval_identity: Twin
     energy_decay: th.EnergyDecay
-    energy_decay_parseval: Twin
+    energy_decay_bound: th.EnergyDecayBound
 
     def to_dict(self):
         return {f.name: getattr(self, f.name).to_dict() for f in dataclasses.fields(self)}
 
 
-def _parseval(net, x):
-    """The energy identity on the Parseval twin, trimmed to a depth that fits th.PATH_BUDGET."""
+def within_budget(net, budget=th.PATH_BUDGET):
+    """``net`` cut to the deepest prefix whose largest intermediate fits ``budget`` (at least one layer)."""
+    while net.depth > 1 and th.largest_intermediate(net) > budget:
+        net = net.replace(modules=net.modules[:-1])
+    return net
+
+
+def _parseval(net, x, budget):
+    """The energy identity on the Parseval twin, trimmed to the path budget; n/a when no twin exists."""
     try:
-        twin = th.parseval_twin(net)
+        twin = within_budget(th.parseval_twin(net), budget)
     except ValueError as e:
         return Twin(False, f"no Parseval version of these frames: {e}")
-    while twin.depth > 1 and th.largest_intermediate(twin) > th.PATH_BUDGET:
-        twin = twin.replace(modules=twin.modules[:-1])
     return Twin(True, twin=twin, result=th.energy_propagation(twin, x))
 
 
-def _parseval_decay(net, x, opt):
-    """energy_decay on the Parseval twin (no pooling), as deep as th.PATH_BUDGET allows."""
-    try:
-        twin = th.parseval_twin(net)
-    except ValueError as e:
-        return Twin(False, f"no Parseval version of these frames: {e}")
-    twin = twin.replace(modules=twin.modules[:1])
-    result = th.energy_decay(
-        twin, x, depth=opt.decay_depth or 6, eps=opt.eps, n_signals=opt.decay_signals, seed=opt.seed
-    )
-    return Twin(True, twin=twin, result=result)
+def _companion(net, x, budget):
+    """The energy bounds in the companion paper's setting (the network's frames, modulus, no pooling)."""
+    twin = within_budget(th.companion_twin(net), budget)
+    return Twin(True, twin=twin, result=th.energy_propagation(twin, x))
 
 
 def _loud(net, x, opt):
@@ -95,7 +91,8 @@ def _loud(net, x, opt):
 
 def run_sections(net, x, opt):
     """(name, thunk) per section: each thunk runs its checks and returns the typed result."""
-    s = opt.seed
+    s, budget = opt.seed, opt.path_budget
+    R = th.band_limit(net.shape, opt.R)
     return [
         ("admissibility", lambda: th.admissibility(net)),
         (
@@ -107,26 +104,39 @@ def run_sections(net, x, opt):
         (
             "deformation",
             lambda: th.deformation_sensitivity(
-                net,
-                x,
-                R=opt.R,
-                n_signals=opt.n_signals,
-                tau_fractions=opt.tau_fractions,
-                omega_sups=opt.omega_sups,
-                seed=s,
+                net, x, R=R, n_signals=opt.n_signals, tau_fractions=opt.tau_fractions, omega_sups=opt.omega_sups, seed=s
             ),
         ),
         (
             "cartoon",
             lambda: th.cartoon_sensitivity(
-                net, n_signals=opt.cartoon_signals, points=opt.cartoon_points, seed=s, like=x
+                net, n_signals=opt.cartoon_signals, points=opt.cartoon_points, refine=opt.refine, seed=s, like=x
+            ),
+        ),
+        (
+            "lipschitz",
+            lambda: th.lipschitz_sensitivity(
+                net, n_signals=opt.lipschitz_signals, tau_fractions=opt.tau_fractions, seed=s, like=x
             ),
         ),
         ("energy", lambda: th.energy_propagation(net, x)),
-        ("parseval_identity", lambda: _parseval(net, x)),
+        ("energy_twin", lambda: _companion(net, x, budget)),
+        ("parseval_identity", lambda: _parseval(net, x, budget)),
         (
             "energy_decay",
-            lambda: th.energy_decay(net, x, depth=opt.decay_depth, eps=opt.eps, n_signals=opt.decay_signals, seed=s),
+            lambda: th.energy_decay(
+                net, x, depth=opt.decay_depth, eps=opt.eps, n_signals=opt.decay_signals, seed=s, budget=budget
+            ),
         ),
-        ("energy_decay_parseval", lambda: _parseval_decay(net, x, opt)),
+        (
+            "energy_decay_bound",
+            lambda: th.energy_decay_bound(
+                within_budget(th.companion_twin(net), budget),
+                x,
+                depth=opt.decay_depth,
+                n_signals=opt.decay_signals,
+                seed=s,
+                budget=budget,
+            ),
+        ),
     ]
