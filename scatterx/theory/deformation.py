@@ -259,10 +259,11 @@ class CartoonSensitivity(DeformationBound):
 def cartoon_sensitivity(net, *, n_signals=2, tau_sups=None, points=5, refine=None, seed=0, like=None):
     """Cartoon functions: |||Φ(F_τ f) − Φ(f)||| judged against an explicit bound of ‖F_τ f − f‖.
 
-    Each :class:`~scatterx.theory.Cartoon` f = f₁ + 1_D is *area-sampled*:
-    sample x is the mean of f over its cell, from ``refine``^d points, and
-    F_τ f(y) = f(y − τ(y)) is evaluated exactly at those points.  Area
-    sampling keeps the indicator's change proportional to the area the
+    Each :class:`~scatterx.theory.Cartoon` f = f₁ + 1_D is sampled with its
+    jump *area-sampled* (:meth:`~scatterx.theory.Cartoon.area_sample`): sample
+    x holds f₁(x − τ(x)) plus the fraction of its cell inside D after the
+    deformation, from ``refine``^d points y each mapped exactly to y − τ(y).
+    Area sampling keeps the indicator's change proportional to the area the
     boundary sweeps, down to 1/r samples, as in the continuous class (point
     samples switch one at a time).  The bound, derived in ``docs/theory.md``
     (cartoon functions), is √|G| L₁ ‖τ‖∞ + (T(‖τ‖∞ + √d/(2r)))^{1/2} with L₁

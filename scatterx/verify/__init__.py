@@ -30,11 +30,13 @@ and HTML), ``run`` (:func:`run_verify`), ``cli`` (:func:`register_cli`),
 from .cli import register_cli
 from .examples import demo_network, example_kernels, example_networks, family_frame, main, write_examples
 from .options import VerifyOptions
-from .run import FORMAT_VERSION, run_verify
+from .run import FORMAT_VERSION, Report, build_report, run_verify
 
 __all__ = [
     "VerifyOptions",
     "run_verify",
+    "build_report",
+    "Report",
     "register_cli",
     "demo_network",
     "family_frame",

@@ -12,7 +12,7 @@ import frames as _frames
 
 from ..network import Module, Network
 from ..operators import Modulus, Subsample
-from .run import run_verify
+from .run import build_report
 from .verdicts import fmt
 
 __all__ = ["demo_network", "family_frame", "example_kernels", "example_networks", "write_examples", "main"]
@@ -113,22 +113,22 @@ def write_examples(root, shape=(64, 64), progress=True, options=None, figures_di
     root.mkdir(parents=True, exist_ok=True)
     rows = []
     for name, net in example_networks(shape).items():
-        r = run_verify(net, None, root / name, progress=progress, options=options)
-        de, ed = r["deformation"], r["energy_decay"]
+        report = build_report(net, None, root / name, progress=progress, options=options)
+        de, ed = report.sections.deformation, report.sections.energy_decay
         rows.append(
             {
                 "name": name,
-                "frame": r["summary"]["modules"][0]["frame"],
-                "verdicts_hold": all(v["holds"] is not False for v in r["verdicts"]),
-                "margins": {v["id"]: v["margin"] for v in r["verdicts"]},
-                "not_applicable": {v["id"]: v["text"] for v in r["verdicts"] if v["holds"] is None},
-                "C_bound": de["C_bound"],
-                "C": de["C"],
-                "C_signal": de["C_signal"],
-                "rate_smooth": ed["rate"]["smooth"],
-                "rate_rough": ed["rate"]["rough"],
-                "decay_depth": ed["depth"],
-                "seconds": r["timing"]["seconds"]["total"],
+                "frame": repr(net.modules[0].frame),
+                "verdicts_hold": all(v.holds is not False for v in report.verdicts),
+                "margins": {v.id: v.margin for v in report.verdicts},
+                "not_applicable": {v.id: v.text for v in report.verdicts if v.holds is None},
+                "C_bound": de.C_bound,
+                "C": de.C,
+                "C_signal": de.C_signal,
+                "rate_smooth": ed.rate["smooth"],
+                "rate_rough": ed.rate["rough"],
+                "decay_depth": ed.depth,
+                "seconds": report.timing["seconds"]["total"],
             }
         )
         if figures_dir is not None and name == "demo":

@@ -234,10 +234,11 @@ def _deformation_blocks(s, figures):
         ),
         (
             "p",
-            f"Cartoon functions (a smooth part plus the indicator of a smooth domain), area-sampled: each sample "
-            f"is the mean over its cell from {ca.refine}^d points, each deformed exactly, so the boundary's motion "
-            f"counts down to 1/{ca.refine} sample; ‖τ‖∞ from {ca.tau_sups.min():.3g} to {ca.tau_sups.max():.3g} "
-            f"samples. Bound √|G| L₁‖τ‖∞ + (T(‖τ‖∞ + √d/(2r)))^{{1/2}} (T: the measure of the neighbourhood of "
+            f"Cartoon functions (a smooth part plus the indicator of a smooth domain), the jump area-sampled: each "
+            f"sample holds the fraction of its cell inside the deformed domain, from {ca.refine}^d points deformed "
+            f"exactly (the smooth part is sampled at x − τ(x)), so the boundary's motion counts down to "
+            f"1/{ca.refine} sample; ‖τ‖∞ from {ca.tau_sups.min():.3g} to {ca.tau_sups.max():.3g} samples. "
+            f"Bound √|G| L₁‖τ‖∞ + (T(‖τ‖∞ + √d/(2r)))^{{1/2}} (T: the measure of the neighbourhood of "
             f"the boundary): worst measured/bound {ca.ratio:.3g}, signal change/bound {ca.signal_ratio:.3g}; "
             f"empirical C·K = {ca.CK:.4g} in C·K‖τ‖∞^{{1/2}}‖f‖. Lipschitz functions (cones, Lipschitz "
             f"constant K exactly), sampled exactly: bound √|G| K‖τ‖∞, worst measured/bound {li.ratio:.3g}, "

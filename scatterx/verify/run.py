@@ -20,7 +20,7 @@ from .options import VerifyOptions
 from .sections import Sections, run_sections
 from .verdicts import verdicts
 
-__all__ = ["FORMAT_VERSION", "Report", "run_verify"]
+__all__ = ["FORMAT_VERSION", "Report", "run_verify", "build_report"]
 
 FORMAT_VERSION = 1
 
@@ -40,6 +40,15 @@ class Report:
 def run_verify(network, inputs=None, out_dir=None, progress=True, *, options=None, input_names=None):
     """Run every check of :mod:`scatterx.theory` on ``network`` and write the report to ``out_dir``.
 
+    The content of ``results.json``; :func:`build_report` gives the typed
+    :class:`Report` it comes from.  Arguments as there.
+    """
+    return build_report(network, inputs, out_dir, progress, options=options, input_names=input_names).record
+
+
+def build_report(network, inputs=None, out_dir=None, progress=True, *, options=None, input_names=None):
+    """Run every check of :mod:`scatterx.theory` on ``network``, write the report to ``out_dir``, return it typed.
+
     Parameters
     ----------
     network : Network, dict (``Network.to_dict()``) or path to that JSON
@@ -56,8 +65,8 @@ def run_verify(network, inputs=None, out_dir=None, progress=True, *, options=Non
 
     Returns
     -------
-    dict
-        The content of ``results.json``.
+    Report
+        The typed results, their verdicts, and ``record`` (the content of ``results.json``).
     """
     if out_dir is None:
         raise TypeError("run_verify needs out_dir, the folder the report is written to")
@@ -118,7 +127,7 @@ def run_verify(network, inputs=None, out_dir=None, progress=True, *, options=Non
     render.write(out, report, figs)
     bar.update()
     bar.close()
-    return record
+    return report
 
 
 def _summary(net):
