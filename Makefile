@@ -38,6 +38,7 @@ figures: $(STAMP)
 	$(BIN)/scatterx frames morlet -p J=5 -p Q=4 --shape 2048 --name morlet_1d --out $(FRAME_FIGURES)
 	$(BIN)/scatterx frames from_filters --arrays $(FRAME_FIGURES)/user_filters.npz --shape 128 128 --out $(FRAME_FIGURES)
 	$(BIN)/python benchmarks/frames_render.py --out benchmarks/results
+	$(BIN)/python -m scatterx.verify --examples docs/verify --figures docs/figures --quiet
 
 # The documentation site: the pages, the API reference from the docstrings, the executed gallery.
 DOCS_STAMP := $(VENV)/.scatterx-docs-installed
