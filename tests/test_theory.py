@@ -70,12 +70,12 @@ def lattice_shifts(net):
     return [(P,) + (0,) * (net.ndim - 1), (-2 * P,) * net.ndim, (0.5,) + (0,) * (net.ndim - 1)]
 
 
-# Every family meets every non-linearity, every pooling and every depth: a covering of the
-# (family, d) × (M, P, depth) grid in which each family with a d-D frame runs 4 of the 36
-# combinations and every combination runs at least once (the full product takes minutes).
+# Every family meets every non-linearity, every pooling and every depth (the full product), and
+# on a covering of that grid — each (family, d) pair with a d-D frame runs 4 of the 36 (M, P, depth)
+# combinations and every combination runs at least once — the Lipschitz-class bound too.
 COMBINATIONS = [(M, P, depth) for M in NONLINEARITIES for P in POOLINGS for depth in (1, 2, 3)]
 PAIRS = [(f, d) for d in (1, 2) for f in sorted(frames.FAMILIES) if family_frame(f, d) is not None]
-CASES = [
+COVERING = [
     (f, d, *COMBINATIONS[(7 * (4 * i + k)) % len(COMBINATIONS)]) for i, (f, d) in enumerate(PAIRS) for k in range(4)
 ]
 
@@ -84,7 +84,11 @@ def case_id(v):
     return v.name if hasattr(v, "name") else str(v)
 
 
-@pytest.mark.parametrize("family, ndim, M, P, depth", CASES, ids=case_id)
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize("P", POOLINGS, ids=case_id)
+@pytest.mark.parametrize("M", NONLINEARITIES, ids=case_id)
+@pytest.mark.parametrize("ndim", [1, 2])
+@pytest.mark.parametrize("family", sorted(frames.FAMILIES))
 def test_statements_hold_for_every_family_nonlinearity_pooling_and_depth(family, ndim, M, P, depth):
     net = network_or_skip(family, ndim, M, P, depth)
     x = inputs_for(net.shape)[2:]  # the natural image (the synthetic signals come from the functions)
@@ -100,12 +104,17 @@ def test_statements_hold_for_every_family_nonlinearity_pooling_and_depth(family,
     assert en.lower_holds in (True, None), (en.lower, en.balance)
     de = th.deformation_sensitivity(net, None, n_signals=1, tau_fractions=(1.0,), omega_sups=(0.0, 0.05))
     assert de.holds and de.decoupling_holds, (de.ratio, de.decoupling_margin)
+
+
+@pytest.mark.parametrize("family, ndim, M, P, depth", COVERING, ids=case_id)
+def test_lipschitz_bound_holds_on_a_covering_of_families_nonlinearities_poolings_and_depths(family, ndim, M, P, depth):
+    net = network_or_skip(family, ndim, M, P, depth)
     assert th.lipschitz_sensitivity(net, n_signals=1, tau_fractions=(1.0,)).holds
 
 
 def test_the_covering_meets_every_combination_and_family():
-    assert {(M.name, P.name, d) for _, _, M, P, d in CASES} == {(M.name, P.name, d) for M, P, d in COMBINATIONS}
-    assert {family for family, *_ in CASES} == set(frames.FAMILIES) and len(PAIRS) * 4 >= len(COMBINATIONS)
+    assert {(M.name, P.name, d) for _, _, M, P, d in COVERING} == {(M.name, P.name, d) for M, P, d in COMBINATIONS}
+    assert {family for family, *_ in COVERING} == set(frames.FAMILIES) and len(PAIRS) * 4 >= len(COMBINATIONS)
 
 
 @pytest.mark.parametrize("ndim", [1, 2])
