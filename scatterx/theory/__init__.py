@@ -31,19 +31,25 @@ Units
   of a test signal is in cycles per input sample; a modulation ω(x) is in
   cycles (the phase is 2πω(x)), so R‖τ‖_∞ + ‖ω‖_∞ is dimensionless.
 
-Modules
--------
-lipschitz       admissibility (the table A_n, B_n, L_n, R_n, S_n, max(B_n, B_n L_n² R_n²)), scaled,
-                nonexpansiveness (worst |||Φ(f) − Φ(h)||| / ‖f − h‖ over random, structured, adversarial pairs)
-translation     translation_invariance: covariance, Thm 1 (‖f‖ and √W_n forms), the off-lattice aliasing bound
-deformation     Thm 2 on band-limited signals with its explicit constant (deformation_sensitivity), cartoon
-                functions area-sampled (cartoon_sensitivity), Lipschitz functions (lipschitz_sensitivity)
-energy          energy_propagation (|||Φ^n f|||², W_n f, upper and lower bounds, the identity for Parseval
-                networks), parseval_twin, energy_decay (measured), deepen, deepest, largest_intermediate
-companion       the companion paper's decay: companion_twin, filter_conditions (analytic, high-pass),
-                energy_decay_bound
-signals         bandlimited, white_noise, project_bandlimited, Cartoon, LipschitzFunction, default_inputs
-transforms      shift, Field, Deformation, smooth_deformation, max_tau_sup, deform
+The modules:
+
+* ``lipschitz``: admissibility (the table A_n, B_n, L_n, R_n, S_n,
+  max(B_n, B_n L_n² R_n²)), scaled, nonexpansiveness (worst
+  |||Φ(f) − Φ(h)||| / ‖f − h‖ over random, structured, adversarial pairs);
+* ``translation``: translation_invariance: covariance, Theorem 1 (‖f‖ and
+  √W_n forms), the off-lattice aliasing bound;
+* ``deformation``: Theorem 2 on band-limited signals with its explicit
+  constant (deformation_sensitivity), cartoon functions area-sampled
+  (cartoon_sensitivity), Lipschitz functions (lipschitz_sensitivity);
+* ``energy``: energy_propagation (|||Φ^n f|||², W_n f, upper and lower
+  bounds, the identity for Parseval networks), parseval_twin, energy_decay
+  (measured), deepen, deepest, largest_intermediate;
+* ``companion``: the companion paper's decay: companion_twin,
+  filter_conditions (analytic, high-pass), energy_decay_bound;
+* ``signals``: bandlimited, white_noise, project_bandlimited, Cartoon,
+  LipschitzFunction, default_inputs;
+* ``transforms``: shift, Field, Deformation, smooth_deformation,
+  max_tau_sup, deform.
 
 Every check returns ``holds`` (None when its conditions fail: n/a) and a
 ``margin`` that is ≥ 0 exactly when it holds (``docs/verify.md``, verdicts).

@@ -107,13 +107,14 @@ def bandlimited_bound(R, tau_sup, omega_sup):
 class DeformationSensitivity(DeformationBound):
     """Theorem 2 judged: |||Φ(F_{τ,ω} f) − Φ(f)||| ≤ (e^{2πR‖τ‖∞} − 1 + 2π‖ω‖∞)‖f‖ for f band-limited to R.
 
-    Attributes (besides :class:`DeformationBound`'s)
+    Besides those of :class:`DeformationBound`:
+
+    Attributes
     ----------
     R : band limit of the test signals (cycles per input sample).
     deformations : the :class:`~scatterx.theory.Deformation` records.
     signal_names : (B,) names of the test signals.
-    modulation : ``"cos"`` (a real-input network sees cos 2πω(x), whose
-        effect is second order in ω) or ``"exp"`` (e^{2πiω(x)}, complex input).
+    modulation : ``"cos"`` (a real-input network sees cos 2πω(x): second order in ω) or ``"exp"`` (complex input).
     C : max feature_change / ((R‖τ‖∞ + ‖ω‖∞)‖f‖), the empirical constant.
     C_signal : the same for ‖F f − f‖ (the signal class's, C ≤ C_signal).
     C_bound : the explicit constant 2π max(1, (e^a − 1)/a), a = 2πR max‖τ‖∞.
@@ -242,7 +243,9 @@ def _reference(net, f, like):
 class CartoonSensitivity(DeformationBound):
     """Cartoon functions, area-sampled, against ‖F_τ f − f‖ ≤ √|G| L₁ ‖τ‖∞ + (T(‖τ‖∞ + √d/(2r)))^{1/2}.
 
-    Attributes (besides :class:`DeformationBound`'s)
+    Besides those of :class:`DeformationBound`:
+
+    Attributes
     ----------
     tau_sups : (M,) ‖τ‖∞ over the refined points (samples).
     jacobian_sups : (M,) the rigorous bound of ‖Dτ‖∞ (≤ 1/(2d)).
@@ -332,7 +335,9 @@ def cartoon_sensitivity(net, *, n_signals=2, tau_sups=None, points=5, refine=Non
 class LipschitzSensitivity(DeformationBound):
     """Lipschitz functions against ‖F_τ f − f‖ ≤ √|G| K ‖τ‖∞ (K the Lipschitz constant, value per sample).
 
-    Attributes (besides :class:`DeformationBound`'s)
+    Besides those of :class:`DeformationBound`:
+
+    Attributes
     ----------
     tau_sups : (M,) ‖τ‖∞ over the grid points (samples).
     jacobian_sups : (M,) the rigorous bound of ‖Dτ‖∞ (≤ 1/(2d)).

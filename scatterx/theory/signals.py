@@ -140,7 +140,7 @@ class Cartoon:
         """(samples, sup |τ| over the points used): f₁ sampled at each grid point, 1_D averaged over its cell.
 
         The jump is area-sampled: sample x holds the fraction of its cell
-        [x − ½, x + ½)^d inside D, from the ``refine``^d points
+        [x − ½, x + ½)^d inside D, from the refine^d points
         y = x − ½ + (k + ½)/refine, each deformed to y − τ(y); the smooth
         part f₁ is sampled at x − τ(x).  Without a deformation the second
         value is 0.
