@@ -53,3 +53,13 @@ layer = np.array([int(n[1]) for n in names])
 share = [weights[layer == n].sum() / weights.sum() for n in range(net.depth + 1)]
 for n in range(net.depth + 1):
     print(f"layer {n}: {np.sum(layer == n):5d} features, share of |weights| {share[n]:.2f}")
+
+# %%
+# Where the classifier's weight sits, layer by layer.
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.bar([f"Φ{n}" for n in range(net.depth + 1)], share)
+ax.set_ylabel("share of Σ|weights|")
+ax.set_title("logistic regression on scattering features (digits)")
+plt.show()

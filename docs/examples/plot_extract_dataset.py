@@ -64,3 +64,19 @@ except Exception as e:
 # %%
 # …and ``resume=True`` skips the chunks that are complete.
 print(extract(work / "images.npy", net, work / "features.zarr", chunk=250, resume=True, progress=False))
+
+# %%
+# One image and four of its first-layer feature maps, read back from the Zarr output (7 × 7 grid).
+import matplotlib.pyplot as plt
+
+names = metadata["feature_names"]
+fig, axes = plt.subplots(1, 5, figsize=(10, 2.4))
+axes[0].imshow(images[0], cmap="gray")
+axes[0].set_title("input", fontsize=8)
+for ax, path in zip(axes[1:], ("L1[0]", "L1[2]", "L1[4]", "L1[6]")):
+    columns = [i for i, name in enumerate(names) if name.startswith(path + "(")]
+    ax.imshow(np.asarray(features[0, columns[0] : columns[-1] + 1]).reshape(7, 7), cmap="magma")
+    ax.set_title(path, fontsize=8)
+for ax in axes:
+    ax.axis("off")
+plt.show()

@@ -45,3 +45,14 @@ except ImportError:
 else:
     ref = kymatio.torch.Scattering2D(J=2, shape=(32, 32), L=8)(x)
     print(f"max |scatterx − Kymatio| / max |Kymatio| = {float((Sx - ref).abs().max() / ref.abs().max()):.1e}")
+
+# %%
+# The first-order channels of one image (j = 0 and j = 1, 8 orientations each).
+import matplotlib.pyplot as plt
+
+fig, axes = plt.subplots(2, 8, figsize=(10, 2.8))
+for k, ax in enumerate(axes.flat):
+    ax.imshow(Sx[0, 1 + k].numpy(), cmap="magma")
+    ax.set_title(f"j={k // 8}, θ={k % 8}", fontsize=8)
+    ax.axis("off")
+plt.show()

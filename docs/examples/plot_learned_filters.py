@@ -35,6 +35,8 @@ model = torch.nn.Sequential(phi, torch.nn.LayerNorm(net.n_features), torch.nn.Li
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 phi.enforce_admissibility(optimizer)  # project_() after every step
 print("admissibility before training:", [round(v, 6) for v in phi.admissibility()])
+with torch.no_grad():
+    before = phi.responses(0)[1].abs().numpy().copy()  # |ĝ_λ| of layer 0, from the learned kernels
 
 # %%
 # Train for a few epochs on mini-batches.
@@ -62,3 +64,17 @@ f, h = torch.from_numpy(np.random.default_rng(1).standard_normal((2, 1) + data.s
 with torch.no_grad():
     lhs = sum(float((a - b).abs().pow(2).sum()) for a, b in zip(phi.layers(f), phi.layers(h)))
 print(f"|||Φ(f) − Φ(h)|||² = {lhs:.4f} ≤ ‖f − h‖² = {float((f - h).pow(2).sum()):.4f}")
+
+# %%
+# The first layer's filters |ĝ_λ(ν)| before and after training (zero frequency at the centre).
+import matplotlib.pyplot as plt
+
+with torch.no_grad():
+    after = phi.responses(0)[1].abs().numpy()
+fig, axes = plt.subplots(2, 4, figsize=(8, 4.2))
+for k in range(4):
+    for row, (name, bank) in enumerate((("before", before), ("after", after))):
+        axes[row, k].imshow(np.fft.fftshift(bank[k]), cmap="viridis")
+        axes[row, k].set_title(f"{name}, filter {k}", fontsize=8)
+        axes[row, k].axis("off")
+plt.show()
