@@ -13,6 +13,8 @@ import logging
 import os
 import sys
 
+import numpy as np
+
 __all__ = ["cores", "parse_scheduler", "running", "compute", "configure_worker"]
 
 
@@ -170,25 +172,23 @@ def compute(written, client, kind, arg, progress, total):
     worker dies is rerun elsewhere (``distributed.scheduler.allowed-failures``).
     """
     import dask
-
-    if client is not None:
-        future = client.compute(written)
-        try:
-            if progress:
-                from distributed import progress as dask_progress
-
-                dask_progress(future)
-                print(file=sys.stdout, flush=True)
-            return future.result()
-        except BaseException:
-            client.cancel(future)
-            raise
     from tqdm.auto import tqdm
 
-    with (
-        tqdm(total=total, unit="item", desc="scatterx extract", disable=not progress, file=sys.stderr) as bar,
-        _local_progress(bar, written.name),
-    ):
+    bar = tqdm(total=total, unit="item", desc="scatterx extract", disable=not progress, file=sys.stderr)
+    if client is not None:
+        # One future per chunk, so that the same bar (stderr) follows a cluster as the local schedulers.
+        from distributed import as_completed
+
+        futures = client.compute(list(written.to_delayed().ravel()))
+        try:
+            with bar:
+                for future in as_completed(futures):
+                    bar.update(int(future.result()[0]))
+            return np.concatenate([future.result() for future in futures])
+        except BaseException:
+            client.cancel(futures)
+            raise
+    with bar, _local_progress(bar, written.name):
         (counts,) = dask.compute(
             written, scheduler="sync" if kind == "sync" else "threads", num_workers=arg if kind == "threads" else None
         )
