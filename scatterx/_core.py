@@ -92,17 +92,20 @@ class LayerPlan:
         spectrum X with a response F by dec is the sum over the dec^d
         aliases j of X·F/dec^d on the block of the grid that folds onto the
         coarse grid at alias j (:func:`alias_slices`).  A term
-        ``(j, k0, k1, G)`` is that block of responses k0 … k1−1 (``G`` of
-        shape (k1 − k0, *block)).  With ``half`` the blocks hold the coarse
+        ``(j, box, k0, k1, G)`` is the part ``box`` (slices of the coarse
+        grid) of that block for responses k0 … k1−1 (``G`` of shape
+        (k1 − k0, *box)).  With ``half`` the blocks hold the coarse
         frequencies 0 … m//2 of the last axis only (a real output), and
-        ``needs_full`` says whether a block reaches past the half spectrum
-        of a real input.
+        ``needs_full`` says whether a term reaches past the half spectrum of
+        a real input.
 
-        Terms are dropped where every entry of F_k on the block is at most
-        eps·max|F_k|/dec^d (eps of the precision): band-limited filters at
-        coarse scales meet few aliases, and the dropped part of a periodised
-        product is below ‖X‖·max|F_k|·eps/dec^(d/2), under the rounding of
-        the sum over aliases itself.  Responses that require gradients
+        Only the support of each response counts: entries at most
+        eps·max|F_k|/dec^d (eps of the precision) are left out, so a term
+        covers the box around the entries above that (one or two slices per
+        axis) and blocks without any are dropped.  Band-limited filters at
+        coarse scales meet few aliases and little of each; what is left out
+        of a periodised product is below ‖X‖·max|F_k|·eps/dec^(d/2), under
+        the rounding of the sum over aliases itself.  Responses that require gradients
         (learned filters) keep every term and are used live; others are
         studied once (see :meth:`_key`).  Cached per level, filters,
         decimation, half, device and precision.
@@ -123,18 +126,36 @@ class LayerPlan:
             cdtype = np.result_type(real_dtype, np.complex64)
             if fixed:
                 floor = np.finfo(real_dtype).eps / dec**ndim * np.max(np.abs(F.reshape(K, -1)), axis=1)
+            size = coarse[:-1] + (width,)
             terms = []
+            if fixed:  # the aliases where some response has entries above the floor, found at once
+                split = F.reshape((K,) + sum(((dec, m) for m in coarse), ()))[..., :width]
+                above = np.abs(split) > floor.reshape((K,) + (1,) * (2 * ndim))
+                met = above.any(axis=tuple(2 + 2 * i for i in range(ndim))).any(axis=0)
             for j in itertools.product(range(dec), repeat=ndim):
+                if fixed and not met[j]:
+                    continue
                 block = F[(slice(None),) + alias_slices(j, coarse, width)]
-                if fixed:
-                    kept = np.max(np.abs(block.reshape(K, -1)), axis=1) > floor
-                    runs = [(k0, k1) for k0, k1 in _runs(kept)]
-                else:
-                    runs = [(0, K)]
-                terms += [(j, k0, k1, be.asarray(block[k0:k1], cdtype)) for k0, k1 in runs]
-            # A term over every filter first: it starts the sum without a pass of zeros.
-            terms.sort(key=lambda t: (t[1], -t[2]))
-            needs_full = any(j[-1] * coarse[-1] + width > grid[-1] // 2 + 1 for j, _, _, _ in terms)
+                if not fixed:
+                    terms.append((j, tuple(slice(0, n) for n in size), 0, K, be.asarray(block, cdtype)))
+                    continue
+                support = above[(slice(None),) + sum(((ji, slice(None)) for ji in j), ())]
+                for k0, k1 in _runs(support.reshape(K, -1).any(axis=1)):
+                    union = support[k0:k1].any(axis=0)
+                    covers = [
+                        _cover(
+                            union.any(axis=tuple(a for a in range(ndim) if a != i)), cyclic=not (half and i == ndim - 1)
+                        )
+                        for i in range(ndim)
+                    ]
+                    for box in itertools.product(*covers):
+                        if union[box].any():
+                            terms.append((j, box, k0, k1, be.asarray(block[(slice(k0, k1),) + box], cdtype)))
+            # A term over every filter and the whole block first: it starts the sum without a pass of zeros.
+            whole = lambda t: t[2] == 0 and t[3] == K and all(b == slice(0, n) for b, n in zip(t[1], size))  # noqa: E731
+            terms.sort(key=lambda t: not whole(t))
+            last = grid[-1] // 2 + 1
+            needs_full = any(j[-1] * coarse[-1] + box[-1].stop > last for j, box, _, _, _ in terms)
             hit = (K, terms, needs_full)
             if fixed:
                 self._remember(key, source, hit)
@@ -177,7 +198,7 @@ class LayerPlan:
         needs no other product (the last layer), when the products take at
         most 4 n log2 n multiply-adds (n points in the grid: about what the
         DFT, the filter product and the inverse DFT they replace cost).
-        Returns ``(C_1, C_2ᵀ)`` on the device; None where χ is not separable
+        Returns ``(C_1, C_2)`` on the device; None where χ is not separable
         or requires gradients (learned).
         """
         lowpass = self.bank_at(level)[0]
@@ -196,7 +217,7 @@ class LayerPlan:
                     g1, g2 = u[:, 0] * np.sqrt(sv[0]), vt[0] * np.sqrt(sv[0])
                     C1 = g1[(dec * np.arange(m1)[:, None] - np.arange(n1)[None, :]) % n1]
                     C2 = g2[(dec * np.arange(m2)[:, None] - np.arange(n2)[None, :]) % n2]
-                    hit = (be.asarray(C1, real_dtype), be.asarray(C2.T.copy(), real_dtype))
+                    hit = (be.asarray(C1, real_dtype), be.asarray(C2, real_dtype))
             self._remember(key, lowpass, hit)
         return hit if len(hit) == 2 else None
 
@@ -242,6 +263,17 @@ def _values(responses):
     return responses.detach().cpu().numpy()
 
 
+def _cover(mask, cyclic):
+    """The fewest slices covering the True entries of a 1-D mask: one, or two where they wrap around the end."""
+    idx = np.flatnonzero(mask)
+    if cyclic and len(idx) > 1:
+        gaps = np.diff(np.append(idx, idx[0] + len(mask)))  # from each entry to the next, around the end
+        i = int(np.argmax(gaps))
+        if gaps[i] > 1 and i != len(idx) - 1:  # the widest empty stretch is inside: cover the two ends
+            return [slice(int(idx[i + 1]), len(mask)), slice(0, int(idx[i]) + 1)]
+    return [slice(int(idx[0]), int(idx[-1]) + 1)]
+
+
 def _runs(mask):
     """The maximal runs [k0, k1) of True in a boolean sequence."""
     runs, start = [], None
@@ -282,6 +314,23 @@ class _Spectra:
             self.spectrum = be.rfftn(U, ndim)
 
 
+def _separable_filter(xp, U, matrices):
+    """C_1 U C_2ᵀ on the last two axes of U (see :meth:`LayerPlan.separable_lowpass`).
+
+    Two matrix products over all maps at once, each with the short matrix
+    on the left, (m × n) @ (n × many), the orientation in which the BLAS
+    libraries measured fastest (docs/performance.md).  The features
+    come out as a view in (m_1, m_2, *lead) order; :func:`assemble` copies
+    them into the user's.
+    """
+    C1, C2 = matrices
+    lead, (n1, n2), m1, m2 = tuple(U.shape[:-2]), tuple(U.shape[-2:]), C1.shape[0], C2.shape[0]
+    Z = xp.matmul(C2, xp.permute_dims(xp.reshape(U, (-1, n2)), (1, 0)))  # (m2, L·n1)
+    Y = xp.matmul(C1, xp.permute_dims(xp.reshape(Z, (-1, n1)), (1, 0)))  # (m1, m2·L)
+    k = len(lead)
+    return xp.permute_dims(xp.reshape(Y, (m1, m2) + lead), tuple(range(2, 2 + k)) + (0, 1))
+
+
 def _filter_inverse(be, spectra, responses, dec, parents, ndim, real):
     """Filters (``responses``, see :meth:`LayerPlan.responses`) on the ``parents``' spectra, sub-sampled by ``dec``.
 
@@ -299,15 +348,16 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real):
     X = X[parents] if isinstance(parents, slice) else xp.take(X, parents, axis=0)
     shape = (K,) + tuple(X.shape[:2]) + coarse[:-1] + (width,)
     Y = None
-    for j, k0, k1, G in terms:
-        A = xp.expand_dims(X[(slice(None), slice(None)) + alias_slices(j, coarse, width)], axis=0)
+    for j, box, k0, k1, G in terms:
+        region = tuple(slice(a.start + b.start, a.start + b.stop) for a, b in zip(alias_slices(j, coarse, width), box))
+        A = xp.expand_dims(X[(slice(None), slice(None)) + region], axis=0)
         G = xp.reshape(G, (k1 - k0, 1, 1) + tuple(G.shape[1:]))
-        if Y is None and k1 - k0 == K:
+        if Y is None and k1 - k0 == K and tuple(A.shape[3:]) == shape[3:]:
             Y = A * G
             continue
         if Y is None:
             Y = xp.zeros(shape, dtype=X.dtype, device=be.device)
-        be.add_product(Y[k0:k1], A, G)
+        be.add_product(Y[(slice(k0, k1), slice(None), slice(None)) + box], A, G)
     if Y is None:  # every term dropped: the filters vanish on this grid
         Y = xp.zeros(shape, dtype=X.dtype, device=be.device)
     Y = xp.reshape(Y, (shape[0] * shape[1],) + shape[2:])
@@ -326,8 +376,8 @@ def item_bytes(plans, grid, ndim, be, itemsize):
     Walks the plans' blocks without arrays (same pruning and decimations as
     :func:`propagate_batch`); ``itemsize`` is that of the complex dtype.  The
     factor 2 covers the transient copy of each array (products before the
-    inverse DFT, DFT outputs): measured with ``tracemalloc`` on NumPy, the
-    peak of a large batch minus its outputs was 0.87–0.9 of this model.
+    inverse DFT, DFT outputs); docs/performance.md compares it with
+    measured peaks.
     """
     size = lambda level: math.prod(grid) // level**ndim
     groups = {1: [()]}
@@ -452,7 +502,7 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
             if not blocks and lowpass_real and ndim == 2:
                 separable = plan.separable_lowpass(level, out_dec, be, real_dtype)
                 if separable is not None:
-                    feats.append((paths, level * out_dec, xp.matmul(separable[0], xp.matmul(U, separable[1]))))
+                    feats.append((paths, level * out_dec, _separable_filter(xp, U, separable)))
                     continue
             lowpass = plan.responses(level, None, out_dec, be, real_dtype, lowpass_real)
             filters = [plan.responses(level, ks, dec, be, real_dtype, filters_real) for dec, _, ks, _ in blocks]
