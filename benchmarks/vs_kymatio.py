@@ -28,7 +28,9 @@ CPU time).  Reported:
   ``torch.cuda.max_memory_allocated`` over the allocation before;
 * **filters**: Kymatio's constructor (plus ``.to(device)``); scatterx's
   constructor plus its first call on one item minus a warm call on one item
-  (scatterx renders and caches the responses of each level on first use).
+  (scatterx renders and caches the responses of each level on first use);
+* minor page faults per transform of each library (JSON only): fresh memory
+  mapped in by the kernel, a cost of allocation that varies by machine.
 
 The header of the table names the machine (CPU model and flags, cores,
 versions) and the 1-minute load before and after each case; a case is
@@ -46,6 +48,7 @@ import concurrent.futures
 import gc
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -102,6 +105,17 @@ def timed(fn, x, sync):
     out = fn(x)
     sync()
     return time.perf_counter() - t0, time.process_time() - c0, out
+
+
+def page_faults(fn, x, sync, calls=3):
+    """Minor page faults per call (fresh memory the kernel maps in: a cost of allocating, not of computing)."""
+    fn(x)
+    sync()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        fn(x)
+    sync()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
 
 
 class _Recorder:
@@ -277,6 +291,7 @@ def run_case(case, backend, device, reps):
         wall, cpu, _ = timed(ours, x, sync)
         ts.append(wall), cs.append(cpu)
         tf.append(replay(calls, sync))
+    faults = {"kymatio": page_faults(ky, x, sync), "scatterx": page_faults(ours, x, sync)}
     taxes = layout_taxes(log, sync)
     n_calls, n_threads = len(log), len(calls)
     del log, calls
@@ -314,6 +329,7 @@ def run_case(case, backend, device, reps):
             "scatterx": peak_memory(case, backend, device, "scatterx"),
         },
         "build_s": {"kymatio": build_ky, "scatterx": build_ours},
+        "page_faults_per_transform": faults,
         "load_1min": {"before": load_before, "after": load_after},
         "noisy": noisy,
     }
