@@ -19,8 +19,8 @@ CPU time).  Reported:
 * **layout tax**: for each distinct recorded call (transform, shape, dtype,
   strides, arguments), the time of the call on the array scatterx passed
   over that on a fresh C-ordered copy (interleaved, the fastest of 7
-  rounds each); the worst is in the table, flagged when above 1.2, and all
-  are in the JSON;
+  rounds of about a millisecond each); the worst is in the table, flagged
+  when above 1.2, and all are in the JSON;
 * **peak extra memory**: in a fresh process per library (glibc told to
   return freed blocks at once, ``MALLOC_MMAP_THRESHOLD_``), the peak
   resident size during a warm transform minus the size before it
@@ -179,7 +179,9 @@ def replay(calls, sync):
 def layout_taxes(log, sync, rounds=7):
     """Per distinct call: the fastest of ``rounds`` on the array scatterx passed, and on a fresh C-ordered copy.
 
-    Interleaved; the minimum, not the median: other jobs only ever add time.
+    Interleaved; each round repeats a call until it has run for about a
+    millisecond (a single short call is below the timer's noise); the
+    minimum, not the median: other jobs only ever add time.
     """
     distinct = {}
     for _, fft, name, a, args in log:
@@ -189,14 +191,18 @@ def layout_taxes(log, sync, rounds=7):
     for (name, shape, dtype, strides, _), (fft, _, a, args) in distinct.items():
         fresh = _fresh(a)
         call = getattr(fft, name)
+        t0 = time.perf_counter()
         call(a, *args), call(fresh, *args)
+        sync()
+        repeat = max(1, int(2e-3 / max(time.perf_counter() - t0, 1e-9)))
         given, contiguous = [], []
         for _ in range(rounds):
             for arr, times in ((a, given), (fresh, contiguous)):
                 t0 = time.perf_counter()
-                call(arr, *args)
+                for _ in range(repeat):
+                    call(arr, *args)
                 sync()
-                times.append(time.perf_counter() - t0)
+                times.append((time.perf_counter() - t0) / repeat)
         g, c = min(given), min(contiguous)
         rows.append(
             {"call": name, "shape": shape, "dtype": dtype, "strides": strides, "given_s": g, "contiguous_s": c}

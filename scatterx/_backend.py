@@ -9,6 +9,7 @@ filter is moved onto the input's device.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import array_api_compat
@@ -103,6 +104,15 @@ class Backend:
     def irfftn(self, half, shape, ndim):
         """Real inverse DFT on the grid ``shape`` from the half spectrum (last axis n//2 + 1)."""
         return self.fft.irfftn(half, tuple(shape), tuple(range(-ndim, 0)))
+
+    def thread_mode(self):
+        """A context manager that puts another thread in this thread's autograd mode (torch keeps it per thread)."""
+        if not self.is_torch:
+            return contextlib.nullcontext
+        import torch
+
+        grad, inference = torch.is_grad_enabled(), torch.is_inference_mode_enabled()
+        return lambda: torch.inference_mode() if inference else torch.set_grad_enabled(grad)
 
     def add_product(self, out, a, b):
         """out += a·b in place (broadcasting); torch fuses it into one pass (``addcmul_``, differentiable)."""

@@ -367,7 +367,7 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real):
 # Working set of one batch chunk (see item_bytes): cache-sized on a CPU, where
 # one huge product is slower than several small ones, large on a GPU; the
 # measurements behind these sizes are in docs/performance.md.
-CHUNK_BYTES = {"cpu": 16 << 20, "cpu-torch": 16 << 20, "cuda": 1 << 30}
+CHUNK_BYTES = {"cpu": 32 << 20, "cpu-torch": 32 << 20, "cuda": 1 << 30}
 
 
 def item_bytes(plans, grid, ndim, be, itemsize):
@@ -397,17 +397,18 @@ def item_bytes(plans, grid, ndim, be, itemsize):
 def chunking(x, plans, ndim, be, max_memory=None):
     """(items per batch chunk, chunks run at once).
 
-    NumPy runs one chunk per core (or per ``scatterx._backend.WORKERS``: a
-    Dask worker sets it to its share of the cores); PyTorch threads its own
-    kernels and runs one.  Default: a working set (:func:`item_bytes`) of
+    On a CPU, one chunk per core runs at once (or per
+    ``scatterx._backend.WORKERS``: a Dask worker sets it to its share of the
+    cores); on a GPU one.  Default: a working set (:func:`item_bytes`) of
     about :data:`CHUNK_BYTES` per chunk; with ``max_memory`` (bytes), the
     chunks running at once stay within it together.
     """
-    threads = 1 if be.is_torch else be.workers if be.workers > 0 else os.cpu_count() or 1
+    cuda = "cuda" in str(be.device)
+    threads = 1 if cuda else be.workers if be.workers > 0 else os.cpu_count() or 1
     itemsize = 16 if x.dtype in (be.xp.float64, be.xp.complex128) else 8
     per_item = item_bytes(plans, tuple(x.shape[1:]), ndim, be, itemsize)
     if max_memory is None:
-        device = "cuda" if "cuda" in str(be.device) else "cpu-torch" if be.is_torch else "cpu"
+        device = "cuda" if cuda else "cpu-torch" if be.is_torch else "cpu"
         return max(1, CHUNK_BYTES[device] // per_item), threads
     if per_item > max_memory:
         raise ValueError(
@@ -422,31 +423,41 @@ def chunking(x, plans, ndim, be, max_memory=None):
 def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=None):
     """Run the network described by ``plans`` on ``x``, in batch chunks; see :func:`propagate_batch`.
 
-    On NumPy, chunks run in one thread per core (NumPy's and SciPy's kernels
-    release the GIL; each chunk's FFTs then use one thread): the element-wise
-    work, single-threaded in NumPy, is spread over the cores too.  PyTorch
-    threads its own kernels.  ``max_memory`` (bytes) bounds the modelled
-    working set (:func:`item_bytes`) of the chunks running at once; chunks
-    change the result only by rounding (a batched matrix product of another
-    row count may round differently).
+    On a CPU, chunks run in one thread per core (NumPy's, SciPy's and
+    torch's kernels release the GIL; each chunk's SciPy FFTs then use one
+    thread): the element-wise work, single-threaded in NumPy and made of
+    many small kernels in both, is spread over the cores too.  torch keeps
+    its own intra-op threads (docs/performance.md compares the two ways);
+    each chunk thread runs in the caller's autograd mode.  ``max_memory``
+    (bytes) bounds the modelled working set (:func:`item_bytes`) of the
+    chunks running at once; chunks change the result only by rounding (a
+    batched matrix product of another row count may round differently).
     """
     be = Backend(x)
     chunk, threads = chunking(x, plans, ndim, be, max_memory)
     if x.shape[0] <= chunk:
         return propagate_batch(x, plans, ndim, real_input=real_input, propagated=propagated)
     xp = be.xp
+    # As many chunks as that size needs, rounded up to a multiple of the threads, of equal sizes:
+    # no thread is left with a short last chunk while another works.
+    count = -(-x.shape[0] // chunk)
+    count = -(-count // threads) * threads if count > threads else count
+    chunk = -(-x.shape[0] // count)
     starts = range(0, x.shape[0], chunk)
     energies = [[] if propagated is not None else None for _ in starts]
 
+    mode = be.thread_mode()
+
     def run(i):
-        return propagate_batch(
-            x[starts[i] : starts[i] + chunk],
-            plans,
-            ndim,
-            real_input=real_input,
-            propagated=energies[i],
-            workers=None if be.is_torch else 1,
-        )
+        with mode():
+            return propagate_batch(
+                x[starts[i] : starts[i] + chunk],
+                plans,
+                ndim,
+                real_input=real_input,
+                propagated=energies[i],
+                workers=None if be.is_torch else 1,
+            )
 
     threads = min(len(starts), threads)
     if threads > 1:

@@ -132,3 +132,19 @@ def test_gradients_flow_through_dropped_alias_terms_and_the_separable_lowpass():
     separable = separable_lowpass_network()
     y = torch.randn(1, 32, 32, dtype=torch.float64, generator=torch.Generator().manual_seed(2), requires_grad=True)
     assert torch.autograd.gradcheck(separable, (y,), eps=1e-6, atol=1e-6, fast_mode=True)
+
+
+@requires_torch
+def test_chunks_in_threads_keep_the_callers_autograd_mode(rng):
+    # max_memory cuts the batch into chunks of one item, two at once in threads: the gradient
+    # is the one of the whole batch at once, and under no_grad no graph is built in any thread.
+    net = NETWORKS["morlet 2-D, sub-sampled"]()
+    chunked = net.replace(max_memory=2 * net.item_bytes(np.float64))  # two chunks at once, one item each
+    x = torch.from_numpy(rng.standard_normal((4, 32, 32))).requires_grad_(True)
+    (g_whole,) = torch.autograd.grad(net(x).square().sum(), x)
+    (g_chunked,) = torch.autograd.grad(chunked(x).square().sum(), x)
+    torch.testing.assert_close(g_chunked, g_whole, rtol=1e-12, atol=1e-12)
+    with torch.no_grad():
+        assert not chunked(x).requires_grad
+    with torch.inference_mode():
+        assert chunked(x).is_inference()
