@@ -14,7 +14,11 @@ FFT worker, one BLAS thread) so that the stages add up, and times the stages of 
   layer's DFTs where χ factors over the axes;
 * non-linearity (the modulus) and pooling;
 * joins and the rest: everything else (joining children, the final
-  layout of the features, chunking, Python).
+  layout of the features, chunking, Python);
+* products formed: the entries of the periodised products that the alias
+  terms form (the support of the responses, see
+  ``LayerPlan.responses``) over all entries of the dense products, on one
+  item.
 
 Writes JSON and a Markdown table.
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import collections
 import functools
+import math
 import sys
 import time
 
@@ -82,6 +87,28 @@ def _instrument(sync):
     return spent, lambda: [u() for u in reversed(undo)]
 
 
+def product_share(ours, x):
+    """Entries of the periodised products formed (alias terms on the responses' support) over all of them."""
+    formed, dense, original = [0], [0], _core._filter_inverse
+
+    def counting(be, spectra, responses, dec, parents, ndim, real):
+        K, terms, _ = responses
+        P, B = spectra.spectrum.shape[:2]
+        maps = B * (len(range(P)[parents]) if isinstance(parents, slice) else len(parents))
+        coarse = [n // dec for n in spectra.grid]
+        width = coarse[-1] // 2 + 1 if real else coarse[-1]
+        formed[0] += maps * sum((k1 - k0) * math.prod(b.stop - b.start for b in box) for _, box, k0, k1, _ in terms)
+        dense[0] += maps * K * dec**ndim * math.prod(coarse[:-1]) * width
+        return original(be, spectra, responses, dec, parents, ndim, real)
+
+    _core._filter_inverse = counting
+    try:
+        ours(x[:1])
+    finally:
+        _core._filter_inverse = original
+    return formed[0] / dense[0]
+
+
 def profile_case(case, backend, device, reps):
     _, ours, x = vs_kymatio.build(case, backend, device)
     sync = (lambda: torch.cuda.synchronize()) if device == "cuda" else (lambda: None)
@@ -108,6 +135,7 @@ def profile_case(case, backend, device, reps):
         "seconds_per_transform": total,
         "seconds": {k: seconds.get(k, 0.0) for k in STAGES},
         "share": {k: seconds.get(k, 0.0) / total for k in STAGES},
+        "products_formed": product_share(ours, x),
     }
 
 
@@ -135,14 +163,14 @@ def main(argv=None):
         "",
         f"Machine: {_record.header(meta)}",
         "",
-        "| case | backend | s / transform | " + " | ".join(STAGES) + " |",
-        "|---|---|---|" + "---|" * len(STAGES),
+        "| case | backend | s / transform | " + " | ".join(STAGES) + " | products formed |",
+        "|---|---|---|" + "---|" * (len(STAGES) + 1),
     ]
     for r in rows:
         lines.append(
             f"| {r['case']} | {r['backend']} | {r['seconds_per_transform']:.4f} | "
             + " | ".join(f"{100 * r['share'][k]:.0f} %" for k in STAGES)
-            + " |"
+            + f" | {100 * r['products_formed']:.0f} % |"
         )
     _record.write(args.out, f"profile_ops_{args.device}", meta, rows, lines)
     return 0
