@@ -1,28 +1,35 @@
-"""What every benchmark writes: the machine it ran on, and its rows as JSON and a Markdown table."""
+"""What every benchmark writes: the machine it ran on, and its rows as JSON and a Markdown table.
+
+The machine record is the library's own (``scatterx._environment``): date,
+CPU model and the flags that pick FFT and BLAS kernels, cores, load, versions.
+"""
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
-import platform
 from pathlib import Path
 
-import numpy as np
+from scatterx._environment import describe_machine, environment
 
 
 def machine(**extra):
-    """Date, machine, cores, load average, Python and NumPy versions, plus ``extra`` (other versions, settings)."""
-    return {
-        "date": datetime.datetime.now().isoformat(timespec="seconds"),
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "cpus": os.cpu_count(),
-        "load_average_1min_at_end": os.getloadavg()[0],
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        **extra,
-    }
+    """The environment record (``scatterx._environment.environment``) plus ``extra`` (settings, versions)."""
+    return environment(**extra)
+
+
+def header(meta):
+    """One line for a table: the CPU model and flags, cores, OS and versions, the date and the load."""
+    load = meta.get("load_average_1min")
+    return f"{describe_machine(meta)}; {meta['date']}" + ("" if load is None else f", 1-min load {load:.2f}")
+
+
+def load():
+    """The 1-minute load average now (None where the OS does not tell)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
 
 
 def write(out, stem, meta, rows, lines):

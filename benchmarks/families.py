@@ -75,8 +75,7 @@ def main(argv=None):
         batch=BATCH,
     )
     lines = [
-        f"2-layer networks (modulus, Subsample(2)), {SHAPE} grid, batch {BATCH}, float32, "
-        f"{meta['cpus']} CPUs, {meta['date']}",
+        f"2-layer networks (modulus, Subsample(2)), {SHAPE} grid, batch {BATCH}, float32; {_record.header(meta)}",
         "",
         "| family | filters | paths (layer 2) | NumPy (s) | torch (s) | cost per path vs Morlet (NumPy / torch) |",
         "|---|---|---|---|---|---|",

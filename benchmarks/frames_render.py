@@ -74,7 +74,7 @@ def main(argv=None):
         )
     meta = _record.machine()
     lines = [
-        f"Default frames on 128×128 (bounds) and 256×256 (render time), {meta['date']}",
+        f"Default frames on 128×128 (bounds) and 256×256 (render time); {_record.header(meta)}",
         "",
         "| frame | filters | filters per scale (fine → coarse) | A | B | A (real input) | B (real input) "
         "| render 256² (s) |",

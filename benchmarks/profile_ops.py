@@ -1,14 +1,26 @@
-"""Where scatterx's time goes on the torch backend: operator time by kind, per benchmark case.
+"""Where scatterx's time goes: the share of each stage of the core, per benchmark case and backend.
 
-Runs each case of ``vs_kymatio.py`` (torch, float32) ``--reps`` times under
-``torch.profiler`` after a warm-up and sums the self CPU (or CUDA) time of
-the ATen operators into kinds: FFTs, batched matrix products (periodised
-filter products), element-wise products (undecimated filters), modulus,
-Hermitian completion of real transforms (flip, index_select, conj; its
-final join is a ``cat``, counted with the copies), copies and
-concatenation (layout changes around the batched products, the children of
-a layer joined, that join), other.  Writes JSON
-and a Markdown table.
+Runs each case of ``vs_kymatio.py`` (float32) ``--reps`` times after a
+warm-up, single-threaded (one torch thread, one NumPy chunk at a time, one
+FFT worker, one BLAS thread) so that the stages add up, and times the stages of the core
+(``scatterx._core``) with wrappers (synchronising the device on CUDA):
+
+* forward DFT: the DFTs of each level's maps (``Backend.fft``: fftn,
+  rfftn, fftn_of_real);
+* inverse DFT: ifftn, irfftn;
+* filter products: the periodised products of the spectra with the
+  filters and the low-pass (the alias terms), less the inverse DFTs inside;
+* separable low-pass: the two matrix products that replace the last
+  layer's DFTs where χ factors over the axes;
+* non-linearity (the modulus) and pooling;
+* joins and the rest: everything else (joining children, the final
+  layout of the features, chunking, Python);
+* products formed: the entries of the periodised products that the alias
+  terms form (the support of the responses, see
+  ``LayerPlan.responses``) over all entries of the dense products, on one
+  item.
+
+Writes JSON and a Markdown table.
 
     python benchmarks/profile_ops.py --out benchmarks/results [--cases a b c d] [--device cuda]
 """
@@ -16,63 +28,114 @@ and a Markdown table.
 from __future__ import annotations
 
 import argparse
+import collections
+import functools
+import math
 import sys
+import time
 
 import _record
+import threadpoolctl
 import torch
 import vs_kymatio
-from torch.profiler import ProfilerActivity, profile
 
-KINDS = {  # ATen operator → kind
-    "aten::_fft_c2c": "FFT",
-    "aten::_fft_r2c": "FFT",
-    "aten::_fft_c2r": "FFT",
-    "aten::bmm": "batched products",
-    "aten::mul": "element-wise products",
-    "aten::sum": "element-wise products",
-    "aten::pow": "modulus",
-    "aten::sqrt_": "modulus",
-    "aten::add_": "modulus",
-    "aten::aminmax": "modulus",
-    "aten::abs": "modulus",
-    "aten::flip": "Hermitian completion",
-    "aten::index_select": "Hermitian completion",
-    "aten::conj_physical": "Hermitian completion",
-    "aten::copy_": "copies and concatenation",
-    "aten::cat": "copies and concatenation",
-    "aten::clone": "copies and concatenation",
-}
-ORDER = [
-    "FFT",
-    "batched products",
-    "element-wise products",
-    "modulus",
-    "Hermitian completion",
-    "copies and concatenation",
-    "other",
+from scatterx import _backend, _core, operators
+
+STAGES = [
+    "forward DFT",
+    "inverse DFT",
+    "filter products",
+    "separable low-pass",
+    "non-linearity",
+    "pooling",
+    "joins and the rest",
 ]
 
 
-def profile_case(case, device, reps):
-    _, ours, x = vs_kymatio.build(case, "torch", device)
+def _instrument(sync):
+    """Wrap the core's stages; returns the accumulator {stage: seconds} and a function that undoes the wrapping."""
+    spent = collections.defaultdict(float)
+    undo = []
+
+    def wrap(owner, name, stage):
+        original = owner.__dict__[name]
+
+        @functools.wraps(original)
+        def timed(*args, **kwargs):
+            sync()
+            t0 = time.perf_counter()
+            out = original(*args, **kwargs)
+            sync()
+            spent[stage] += time.perf_counter() - t0
+            return out
+
+        setattr(owner, name, timed)
+        undo.append(lambda: setattr(owner, name, original))
+
+    for fft in (_backend.SciPyFFT, _backend.TorchFFT):
+        for name in ("fftn", "rfftn", "fftn_of_real"):
+            wrap(fft, name, "forward DFT")
+        for name in ("ifftn", "irfftn"):
+            wrap(fft, name, "inverse DFT")
+    wrap(_core, "_filter_inverse", "filter products (with inverse DFT)")
+    wrap(_core, "_separable_filter", "separable low-pass")
+    for cls in (operators.Modulus, operators.ReLU, operators.Nonlinearity):
+        if "__call__" in cls.__dict__:
+            wrap(cls, "__call__", "non-linearity")
+    for cls in (operators.Subsample, operators.Average, operators.MaxPool):
+        wrap(cls, "__call__", "pooling")
+    return spent, lambda: [u() for u in reversed(undo)]
+
+
+def product_share(ours, x):
+    """Entries of the periodised products formed (alias terms on the responses' support) over all of them."""
+    formed, dense, original = [0], [0], _core._filter_inverse
+
+    def counting(be, spectra, responses, dec, parents, ndim, real):
+        K, terms, _ = responses
+        P, B = spectra.spectrum.shape[:2]
+        maps = B * (len(range(P)[parents]) if isinstance(parents, slice) else len(parents))
+        coarse = [n // dec for n in spectra.grid]
+        width = coarse[-1] // 2 + 1 if real else coarse[-1]
+        formed[0] += maps * sum((k1 - k0) * math.prod(b.stop - b.start for b in box) for _, box, k0, k1, _ in terms)
+        dense[0] += maps * K * dec**ndim * math.prod(coarse[:-1]) * width
+        return original(be, spectra, responses, dec, parents, ndim, real)
+
+    _core._filter_inverse = counting
+    try:
+        ours(x[:1])
+    finally:
+        _core._filter_inverse = original
+    return formed[0] / dense[0]
+
+
+def profile_case(case, backend, device, reps):
+    _, ours, x = vs_kymatio.build(case, backend, device)
+    sync = (lambda: torch.cuda.synchronize()) if device == "cuda" else (lambda: None)
     ours(x)
-    cuda = device == "cuda"
-    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
-    with profile(activities=acts) as prof:
+    spent, undo = _instrument(sync)
+    try:
+        sync()
+        t0 = time.perf_counter()
         for _ in range(reps):
             ours(x)
-        if cuda:
-            torch.cuda.synchronize()
-    by_kind = dict.fromkeys(ORDER, 0.0)
-    for e in prof.key_averages():
-        t = (e.self_device_time_total if cuda else e.self_cpu_time_total) / 1e6 / reps
-        by_kind[KINDS.get(e.key, "other")] += t
-    total = sum(by_kind.values())
+        sync()
+        total = (time.perf_counter() - t0) / reps
+    finally:
+        undo()
+    seconds = {k: v / reps for k, v in spent.items()}
+    seconds["filter products"] = seconds.pop("filter products (with inverse DFT)", 0.0) - seconds.get(
+        "inverse DFT", 0.0
+    )
+    seconds["joins and the rest"] = total - sum(seconds.get(k, 0.0) for k in STAGES[:-1])
     return {
         "case": case,
+        "backend": backend,
         "device": device,
         "seconds_per_transform": total,
-        "share": {k: v / total for k, v in by_kind.items()},
+        "seconds": {k: seconds.get(k, 0.0) for k in STAGES},
+        "share": {k: seconds.get(k, 0.0) / total for k in STAGES},
+        "products_formed": product_share(ours, x),
     }
 
 
@@ -80,23 +143,34 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default="benchmarks/results")
     p.add_argument("--cases", nargs="*", default=["a", "b", "c", "d"])
+    p.add_argument("--backends", nargs="*", default=["numpy", "torch"])
     p.add_argument("--device", default="cpu")
     p.add_argument("--reps", type=int, default=5)
     args = p.parse_args(argv)
-    rows = [profile_case(c, args.device, args.reps) for c in args.cases]
-    meta = _record.machine(torch=torch.__version__, torch_threads=torch.get_num_threads(), device=args.device)
+    torch.set_num_threads(1)
+    _backend.WORKERS = 1  # one NumPy chunk at a time, one FFT thread
+    backends = ["torch"] if args.device == "cuda" else args.backends
+    with threadpoolctl.threadpool_limits(1):  # one BLAS thread too
+        rows = [
+            profile_case(c, b, args.device, args.reps)
+            for c in args.cases
+            for b in backends
+            if c != "e" or args.device == "cuda"
+        ]
+    meta = _record.machine(device=args.device, reps=args.reps, threads=1)
     lines = [
-        f"scatterx on torch ({args.device}), share of operator time by kind; "
-        f"{meta['cpus']} CPUs, torch {meta['torch']}, {meta['date']}",
+        f"scatterx ({args.device}, float32, one thread), share of the time of a transform by stage",
         "",
-        "| case | profiled s / transform | " + " | ".join(ORDER) + " |",
-        "|---|---|" + "---|" * len(ORDER),
+        f"Machine: {_record.header(meta)}",
+        "",
+        "| case | backend | s / transform | " + " | ".join(STAGES) + " | products formed |",
+        "|---|---|---|" + "---|" * (len(STAGES) + 1),
     ]
     for r in rows:
         lines.append(
-            f"| {r['case']} | {r['seconds_per_transform']:.4f} | "
-            + " | ".join(f"{100 * r['share'][k]:.0f} %" for k in ORDER)
-            + " |"
+            f"| {r['case']} | {r['backend']} | {r['seconds_per_transform']:.4f} | "
+            + " | ".join(f"{100 * r['share'][k]:.0f} %" for k in STAGES)
+            + f" | {100 * r['products_formed']:.0f} % |"
         )
     _record.write(args.out, f"profile_ops_{args.device}", meta, rows, lines)
     return 0

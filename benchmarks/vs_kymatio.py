@@ -1,26 +1,42 @@
 """scatterx against Kymatio 0.3.0, in the same process, interleaved.
 
-For each case and backend: warm-up, then ``--reps`` rounds of (Kymatio,
-scatterx) timed back to back; reports the median of the pairwise ratios
-t_kymatio / t_scatterx (> 1: scatterx is faster), the min–max of each, and
-the agreement of the outputs (max relative error; a ratio only counts when
-it is ≤ 1e-4 in float32).  Also, per case:
+For each case and backend, after a warm-up, ``--reps`` rounds of (Kymatio,
+scatterx, FFT-only replay), each timed back to back (wall clock and process
+CPU time).  Reported:
 
-* the FFT floor: every FFT call that scatterx makes (library function,
-  shape, dtype, arguments, calling thread) is recorded during one transform
-  and replayed alone on arrays of the same shapes, each thread's calls in
-  its own thread as in the transform; ``total / FFT-only`` compares the
-  median transform with the median replay;
-* peak extra memory of each library: in a fresh subprocess per library
-  (glibc told to return freed blocks at once, ``MALLOC_MMAP_THRESHOLD_``),
-  the peak resident size during a warm transform minus the size before it
+* **speed-up**: the median of the pairwise ratios t_Kymatio / t_scatterx of
+  the rounds (> 1: scatterx is faster); also the ratio of the median CPU
+  times (less sensitive to other jobs on the machine, which slow whichever
+  library runs at the time);
+* **agreement**: max |scatterx − Kymatio| / max |Kymatio| (a ratio counts only
+  when it is ≤ 1e-4 in float32);
+* **FFT-only**: every DFT that scatterx makes during one transform (the
+  transform object, its arguments, the calling thread) is recorded and
+  replayed alone on fresh C-ordered arrays of the same shapes and dtypes,
+  each thread's calls in its own thread as in the transform; ``total /
+  FFT-only`` is the median transform over the median replay: the share of
+  everything that is not a DFT;
+* **layout tax**: for each distinct recorded call (transform, shape, dtype,
+  strides, arguments), the time of the call on the array scatterx passed
+  over that on a fresh C-ordered copy (interleaved, the fastest of 7
+  rounds of about a millisecond each); the worst is in the table, flagged
+  when above 1.2, and all are in the JSON;
+* **peak extra memory**: in a fresh process per library (glibc told to
+  return freed blocks at once, ``MALLOC_MMAP_THRESHOLD_``), the peak
+  resident size during a warm transform minus the size before it
   (``VmHWM`` reset through ``/proc/self/clear_refs``); on CUDA,
   ``torch.cuda.max_memory_allocated`` over the allocation before;
-* filter building: Kymatio's constructor (plus ``.to(device)``); scatterx's
-  constructor plus the first call on one item minus a warm call on one item
-  (scatterx renders and caches the responses of each level on first use).
+* **filters**: Kymatio's constructor (plus ``.to(device)``); scatterx's
+  constructor plus its first call on one item minus a warm call on one item
+  (scatterx renders and caches the responses of each level on first use);
+* minor page faults per transform of each library (JSON only): fresh memory
+  mapped in by the kernel, a cost of allocation that varies by machine.
 
-Writes JSON (machine, versions, date) and a Markdown table.
+The header of the table names the machine (CPU model and flags, cores,
+versions) and the 1-minute load before and after each case; a case is
+marked *noisy* when the load exceeded the cores plus one (other jobs
+competed for the cores) or scatterx's times spread by more than 25 % of
+their median.  Writes JSON and Markdown.
 
     python benchmarks/vs_kymatio.py --out benchmarks/results [--cases a b] [--device cuda]
 """
@@ -32,6 +48,7 @@ import concurrent.futures
 import gc
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,10 +57,10 @@ import time
 
 import _record
 import numpy as np
-import scipy.fft
 import torch
 
 import scatterx as sx
+from scatterx import _backend
 from scatterx.kymatio import allow_kymatio_import
 
 allow_kymatio_import()  # Kymatio 0.3.0 on SciPy >= 1.17
@@ -59,7 +76,8 @@ CASES = {  # name: (kind, J, shape, L or Q, batch)
     "d": ("1d", 6, (8192,), 8, 32),
     "e": ("2d", 3, (256, 256), 8, 64),
 }
-
+TAX_FLAG = 1.2  # a layout tax above this is flagged
+SPREAD_FLAG = 0.25  # (max − min) / median of scatterx's times above this marks a noisy case
 
 MAX_MEMORY = None  # scatterx's max_memory (bytes) for every case; --max-memory
 
@@ -81,56 +99,71 @@ def build(case, backend, device):
 
 
 def timed(fn, x, sync):
-    t0 = time.perf_counter()
+    """(wall seconds, process CPU seconds, output) of one call."""
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn(x)
     sync()
-    return time.perf_counter() - t0, out
+    return time.perf_counter() - t0, time.process_time() - c0, out
+
+
+def page_faults(fn, x, sync, calls=3):
+    """Minor page faults per call (fresh memory the kernel maps in: a cost of allocating, not of computing)."""
+    fn(x)
+    sync()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(calls):
+        fn(x)
+    sync()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
 
 
 class _Recorder:
-    """Stands in for ``scipy.fft`` / ``torch.fft`` in scatterx's Backend: logs each call, then makes it."""
+    """Stands in for a Backend's ``fft`` (``_backend.SciPyFFT`` / ``TorchFFT``): logs each call, then makes it."""
 
-    def __init__(self, module, log):
-        self._module, self._log = module, log
+    def __init__(self, fft, log):
+        self._fft, self._log = fft, log
 
     def __getattr__(self, name):
-        fn = getattr(self._module, name)
+        fn = getattr(self._fft, name)
 
-        def call(a, *args, **kwargs):
-            self._log.append((threading.get_ident(), name, a, args, kwargs))
-            return fn(a, *args, **kwargs)
+        def call(a, *args):
+            self._log.append((threading.get_ident(), self._fft, name, a, args))
+            return fn(a, *args)
 
         return call
 
 
 def record_ffts(ours, x):
-    """The FFT calls of one transform: {thread: [(function, input array, args, kwargs)]}."""
-    from scatterx import _backend
-
+    """The DFT calls of one transform: [(thread, transform object, name, the array passed, args)]."""
     log, init = [], _backend.Backend.__init__
 
     def recording_init(self, *a, **k):
         init(self, *a, **k)
-        self._fft = _Recorder(self._fft, log)
+        self.fft = _Recorder(self.fft, log)
 
     _backend.Backend.__init__ = recording_init
     try:
         ours(x)
     finally:
         _backend.Backend.__init__ = init
-    calls = {}
-    for thread, name, a, args, kwargs in log:  # fresh inputs of the same shape, dtype and layout
-        a = a.clone() if isinstance(a, torch.Tensor) else np.array(a, copy=True)
-        calls.setdefault(thread, []).append((name, a, args, kwargs))
-    return calls
+    return log
 
 
-def replay(calls, module, sync):
+def _fresh(a):
+    """A C-ordered copy of ``a``."""
+    return a.clone(memory_format=torch.contiguous_format) if isinstance(a, torch.Tensor) else np.array(a, order="C")
+
+
+def _strides(a):
+    return tuple(a.stride()) if isinstance(a, torch.Tensor) else tuple(s // a.itemsize for s in a.strides)
+
+
+def replay(calls, sync):
     """Seconds to make the recorded calls alone, one thread per recorded thread."""
 
     def run(batch):
-        for name, a, args, kwargs in batch:
-            getattr(module, name)(a, *args, **kwargs)
+        for fft, name, a, args in batch:
+            getattr(fft, name)(a, *args)
 
     t0 = time.perf_counter()
     if len(calls) == 1:
@@ -142,11 +175,43 @@ def replay(calls, module, sync):
     return time.perf_counter() - t0
 
 
+def layout_taxes(log, sync, rounds=7):
+    """Per distinct call: the fastest of ``rounds`` on the array scatterx passed, and on a fresh C-ordered copy.
+
+    Interleaved; each round repeats a call until it has run for about a
+    millisecond (a single short call is below the timer's noise); the
+    minimum, not the median: other jobs only ever add time.
+    """
+    distinct = {}
+    for _, fft, name, a, args in log:
+        key = (name, tuple(a.shape), str(a.dtype), _strides(a), repr(args))
+        distinct.setdefault(key, (fft, name, a, args))
+    rows = []
+    for (name, shape, dtype, strides, _), (fft, _, a, args) in distinct.items():
+        fresh = _fresh(a)
+        call = getattr(fft, name)
+        t0 = time.perf_counter()
+        call(a, *args), call(fresh, *args)
+        sync()
+        repeat = max(1, int(2e-3 / max(time.perf_counter() - t0, 1e-9)))
+        given, contiguous = [], []
+        for _ in range(rounds):
+            for arr, times in ((a, given), (fresh, contiguous)):
+                t0 = time.perf_counter()
+                for _ in range(repeat):
+                    call(arr, *args)
+                sync()
+                times.append((time.perf_counter() - t0) / repeat)
+        g, c = min(given), min(contiguous)
+        rows.append(
+            {"call": name, "shape": shape, "dtype": dtype, "strides": strides, "given_s": g, "contiguous_s": c}
+            | {"tax": g / c, "c_ordered": strides == _strides(fresh)}
+        )
+    return rows
+
+
 def build_times(case, backend, device, sync):
     """Seconds to build the filters: (Kymatio, scatterx); see the module docstring."""
-    import kymatio.numpy
-    import kymatio.torch
-
     kind, J, shape, LQ, _ = CASES[case]
     lib = kymatio.numpy if backend == "numpy" else kymatio.torch
     t0 = time.perf_counter()
@@ -207,48 +272,102 @@ def peak_memory(case, backend, device, lib):
     return json.loads(out.stdout.strip().splitlines()[-1])["extra_bytes"]
 
 
+def _summary(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
 def run_case(case, backend, device, reps):
+    load_before = _record.load()
     ky, ours, x = build(case, backend, device)
     sync = (lambda: torch.cuda.synchronize()) if device == "cuda" else (lambda: None)
-    _, ref = timed(ky, x, sync)
-    _, mine = timed(ours, x, sync)
-    to_np = lambda a: a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+    ref, mine = timed(ky, x, sync)[2], timed(ours, x, sync)[2]
+    to_np = lambda a: a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)  # noqa: E731
     ref, mine = to_np(ref), to_np(mine)
     err = float(np.max(np.abs(ref - mine)) / np.max(np.abs(ref)))
-    calls = record_ffts(ours, x)
-    module = torch.fft if backend == "torch" else scipy.fft
-    replay(calls, module, sync)
-    tk, ts, tf = [], [], []
+    log = record_ffts(ours, x)
+    calls = {}
+    for thread, fft, name, a, args in log:  # fresh C-ordered inputs of the same shapes and dtypes
+        calls.setdefault(thread, []).append((fft, name, _fresh(a), args))
+    replay(calls, sync)
+    tk, ts, tf, ck, cs = [], [], [], [], []
     for _ in range(reps):
-        tk.append(timed(ky, x, sync)[0])
-        ts.append(timed(ours, x, sync)[0])
-        tf.append(replay(calls, module, sync))
-    ratios = [a / b for a, b in zip(tk, ts)]
+        wall, cpu, _ = timed(ky, x, sync)
+        tk.append(wall), ck.append(cpu)
+        wall, cpu, _ = timed(ours, x, sync)
+        ts.append(wall), cs.append(cpu)
+        tf.append(replay(calls, sync))
+    faults = {"kymatio": page_faults(ky, x, sync), "scatterx": page_faults(ours, x, sync)}
+    taxes = layout_taxes(log, sync)
+    n_calls, n_threads = len(log), len(calls)
+    del log, calls
     build_ky, build_ours = build_times(case, backend, device, sync)
+    load_after = _record.load()
+    cores = os.cpu_count() or 1
+    loads = [v for v in (load_before, load_after) if v is not None]
+    spread = (max(ts) - min(ts)) / statistics.median(ts)
+    noisy = [f"load {max(loads):.1f} > {cores} cores + 1"] if loads and max(loads) > cores + 1 else []
+    noisy += [f"scatterx times spread {spread:.0%}"] if spread > SPREAD_FLAG else []
+    worst = max(taxes, key=lambda r: r["tax"])
     return {
         "case": case,
         "backend": backend,
         "device": device,
         "config": CASES[case],
-        "kymatio_s": {"median": statistics.median(tk), "min": min(tk), "max": max(tk)},
-        "scatterx_s": {"median": statistics.median(ts), "min": min(ts), "max": max(ts)},
-        "fft_only_s": {
-            "median": statistics.median(tf),
-            "min": min(tf),
-            "max": max(tf),
-            "calls": sum(map(len, calls.values())),
-            "threads": len(calls),
-        },
+        "kymatio_s": _summary(tk),
+        "scatterx_s": _summary(ts),
+        "kymatio_cpu_s": _summary(ck),
+        "scatterx_cpu_s": _summary(cs),
+        "fft_only_s": _summary(tf) | {"calls": n_calls, "distinct_calls": len(taxes), "threads": n_threads},
         "total_over_fft": statistics.median(ts) / statistics.median(tf),
-        "ratio_median": statistics.median(ratios),
+        "ratio_median": statistics.median(a / b for a, b in zip(tk, ts)),
+        "ratio_cpu": statistics.median(ck) / statistics.median(cs),
         "max_rel_error": err,
         "counts": err <= 1e-4,
+        "layout_tax": {
+            "worst": worst["tax"],
+            "worst_call": worst,
+            "flagged": [r for r in taxes if r["tax"] > TAX_FLAG],
+        },
+        "layout_taxes": taxes,
         "peak_extra_bytes": {
             "kymatio": peak_memory(case, backend, device, "kymatio"),
             "scatterx": peak_memory(case, backend, device, "scatterx"),
         },
         "build_s": {"kymatio": build_ky, "scatterx": build_ours},
+        "page_faults_per_transform": faults,
+        "load_1min": {"before": load_before, "after": load_after},
+        "noisy": noisy,
     }
+
+
+def table(rows, meta):
+    lines = [
+        f"scatterx {sx.__version__} vs Kymatio {kymatio.__version__}, float32, {meta['device']}, "
+        f"torch threads {meta.get('torch_threads')}"
+        + ("" if MAX_MEMORY is None else f", scatterx max_memory={MAX_MEMORY} bytes"),
+        "",
+        f"Machine: {_record.header(meta)}",
+        "",
+        "| case | backend | Kymatio (s) | scatterx (s) | speed-up (pairs) | speed-up (CPU time) | max rel. error "
+        "| FFT-only (s) | total / FFT-only | worst layout tax | peak extra MiB Kymatio / scatterx "
+        "| filters s Kymatio / scatterx | 1-min load before / after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        mem, tax, load = r["peak_extra_bytes"], r["layout_tax"]["worst"], r["load_1min"]
+        flag = " **(> 1.2)**" if tax > TAX_FLAG else ""
+        noisy = f" (noisy: {'; '.join(r['noisy'])})" if r["noisy"] else ""
+        fmt = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
+        lines.append(
+            f"| {r['case']} {r['config'][0]} J={r['config'][1]} {r['config'][2]} batch {r['config'][4]} "
+            f"| {r['backend']} | {r['kymatio_s']['median']:.4f} | {r['scatterx_s']['median']:.4f} "
+            f"| {r['ratio_median']:.2f}× | {r['ratio_cpu']:.2f}× | {r['max_rel_error']:.1e} "
+            f"| {r['fft_only_s']['median']:.4f} | {r['total_over_fft']:.2f} | {tax:.2f}{flag} "
+            f"| {mem['kymatio'] / 2**20:.1f} / {mem['scatterx'] / 2**20:.1f} "
+            f"| {r['build_s']['kymatio']:.3f} / {r['build_s']['scatterx']:.3f} "
+            f"| {fmt(load['before'])} / {fmt(load['after'])}{noisy} |"
+        )
+    return lines
 
 
 def main(argv=None):
@@ -279,35 +398,12 @@ def main(argv=None):
     for case, backend in tqdm(jobs, desc="cases", file=sys.stderr):
         rows.append(run_case(case, backend, args.device, args.reps))
     meta = _record.machine(
-        torch_threads=torch.get_num_threads(),
         device=torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
-        scipy=scipy.__version__,
-        torch=torch.__version__,
-        kymatio=kymatio.__version__,
-        scatterx=sx.__version__,
         scatterx_max_memory=MAX_MEMORY,
+        reps=args.reps,
+        command=" ".join([os.path.basename(sys.executable), "benchmarks/vs_kymatio.py"] + (argv or sys.argv[1:])),
     )
-    lines = [
-        f"scatterx {sx.__version__} vs Kymatio {kymatio.__version__}, float32, {meta['device']}, "
-        f"{meta['cpus']} CPUs, torch {meta['torch']}, {meta['date']}, 1-min load at the end "
-        f"{meta['load_average_1min_at_end']:.2f}"
-        + ("" if MAX_MEMORY is None else f", scatterx max_memory={MAX_MEMORY} bytes"),
-        "",
-        "| case | backend | Kymatio median (s) | scatterx median (s) | speed-up (median of pairs) "
-        "| max rel. error | FFT-only (s) | total / FFT-only | peak extra MiB Kymatio / scatterx "
-        "| filters s Kymatio / scatterx |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        mem = r["peak_extra_bytes"]
-        lines.append(
-            f"| {r['case']} {r['config'][0]} J={r['config'][1]} {r['config'][2]} batch {r['config'][4]} "
-            f"| {r['backend']} | {r['kymatio_s']['median']:.4f} | {r['scatterx_s']['median']:.4f} "
-            f"| {r['ratio_median']:.2f}× | {r['max_rel_error']:.1e} | {r['fft_only_s']['median']:.4f} "
-            f"| {r['total_over_fft']:.2f} | {mem['kymatio'] / 2**20:.1f} / {mem['scatterx'] / 2**20:.1f} "
-            f"| {r['build_s']['kymatio']:.3f} / {r['build_s']['scatterx']:.3f} |"
-        )
-    _record.write(args.out, args.stem or f"vs_kymatio_{args.device}", meta, rows, lines)
+    _record.write(args.out, args.stem or f"vs_kymatio_{args.device}", meta, rows, table(rows, meta))
     return 0
 
 

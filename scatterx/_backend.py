@@ -1,20 +1,19 @@
 """The array namespace the compute core runs on.
 
 The core is written once against the array API standard (through
-``array_api_compat``): NumPy and PyTorch share its code path.  Only two
-things differ per library and live here: which FFT implementation is called
-(SciPy's multi-threaded ``scipy.fft`` for NumPy, ``torch.fft`` for PyTorch)
-and how a NumPy filter is moved onto the input's device.
+``array_api_compat``): NumPy and PyTorch share its code path.  Only what
+differs per library lives here: which FFT implementation is called (SciPy's
+``scipy.fft`` for NumPy, ``torch.fft`` for PyTorch) and how, how a NumPy
+filter is moved onto the input's device.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import array_api_compat
 import numpy as np
-
-from frames import reflect
 
 __all__ = ["namespace", "Backend"]
 
@@ -22,81 +21,105 @@ __all__ = ["namespace", "Backend"]
 WORKERS = int(os.environ.get("SCATTERX_FFT_WORKERS", "-1"))
 
 
+class SciPyFFT:
+    """The DFTs the core calls, on NumPy arrays (``scipy.fft``, ``workers`` threads per call)."""
+
+    def __init__(self, workers):
+        import scipy.fft
+
+        self._fft, self.workers = scipy.fft, workers
+
+    def fftn(self, x, axes):
+        return self._fft.fftn(x, axes=axes, workers=self.workers)
+
+    def ifftn(self, x, axes):
+        return self._fft.ifftn(x, axes=axes, workers=self.workers)
+
+    def rfftn(self, x, axes):
+        return self._fft.rfftn(x, axes=axes, workers=self.workers)
+
+    def irfftn(self, x, shape, axes):
+        return self._fft.irfftn(x, s=shape, axes=axes, workers=self.workers)
+
+    def fftn_of_real(self, x, axes):
+        # scipy.fft transforms a real input with a real-to-complex pass and fills in the conjugate half.
+        return self._fft.fftn(x, axes=axes, workers=self.workers)
+
+
+class TorchFFT:
+    """The DFTs the core calls, on torch tensors (``torch.fft``; differentiable)."""
+
+    def __init__(self):
+        import torch
+
+        self._torch = torch
+
+    def fftn(self, x, axes):
+        return self._torch.fft.fftn(x, dim=axes)
+
+    def ifftn(self, x, axes):
+        return self._torch.fft.ifftn(x, dim=axes)
+
+    def rfftn(self, x, axes):
+        return self._torch.fft.rfftn(x, dim=axes)
+
+    def irfftn(self, x, shape, axes):
+        return self._torch.fft.irfftn(x, s=shape, dim=axes)
+
+    def fftn_of_real(self, x, axes):
+        # The two-sided real-to-complex transform (what torch.fft.fft runs for a real input in 1-D):
+        # the half spectrum plus one native pass that fills in its conjugate; torch.fft.fftn would
+        # promote x to complex and transform twice the data.  Normalisation 0: none (the forward DFT).
+        return self._torch._fft_r2c(x, [a % x.ndim for a in axes], 0, False)
+
+
 class Backend:
-    """FFT and device glue for one array library; everything else is ``self.xp``."""
+    """FFT and device glue for one array library; everything else is ``self.xp``.
+
+    ``self.fft`` holds the transforms (:class:`SciPyFFT` or :class:`TorchFFT`);
+    every DFT of the core goes through it, on the trailing ``ndim`` axes.
+    """
 
     def __init__(self, x, workers=None):
         self.workers = WORKERS if workers is None else workers
         self.xp = array_api_compat.array_namespace(x)
         self.is_torch = array_api_compat.is_torch_array(x)
         self.device = array_api_compat.device(x)
-        if self.is_torch:
-            import torch
-
-            self._fft = torch.fft
-        else:
-            import scipy.fft
-
-            self._fft = scipy.fft
+        self.fft = TorchFFT() if self.is_torch else SciPyFFT(self.workers)
 
     def fftn(self, x, ndim):
-        axes = tuple(range(-ndim, 0))
-        if self.is_torch:
-            return self._fft.fftn(x, dim=axes)
-        return self._fft.fftn(x, axes=axes, workers=self.workers)
+        return self.fft.fftn(x, tuple(range(-ndim, 0)))
 
     def ifftn(self, x, ndim):
-        axes = tuple(range(-ndim, 0))
-        if self.is_torch:
-            return self._fft.ifftn(x, dim=axes)
-        return self._fft.ifftn(x, axes=axes, workers=self.workers)
+        return self.fft.ifftn(x, tuple(range(-ndim, 0)))
 
-    def rfftn_full(self, x, ndim):
-        """The full DFT of a real ``x``, from the half-size real transform.
+    def rfftn(self, x, ndim):
+        """The half spectrum of a real ``x`` (last axis n//2 + 1)."""
+        return self.fft.rfftn(x, tuple(range(-ndim, 0)))
 
-        Neither library exploits real input in ``fftn``; ``rfftn`` costs about
-        half, and the missing columns follow from X(−ω) = conj X(ω).
-        """
-        axes = tuple(range(-ndim, 0))
-        if self.is_torch:
-            half = self._fft.rfftn(x, dim=axes)
-        else:
-            half = self._fft.rfftn(x, axes=axes, workers=self.workers)
-        n = x.shape[-1]
-        tail = reflect(self.xp.flip(half[..., 1 : n - n // 2], axis=-1), axes=range(x.ndim - ndim, x.ndim - 1))
-        return self.xp.concat([half, self.xp.conj(tail)], axis=-1)
+    def fftn_of_real(self, x, ndim):
+        """The full DFT of a real ``x``; both libraries compute only half and fill in X(−ω) = conj X(ω)."""
+        return self.fft.fftn_of_real(x, tuple(range(-ndim, 0)))
 
     def irfftn(self, half, shape, ndim):
         """Real inverse DFT on the grid ``shape`` from the half spectrum (last axis n//2 + 1)."""
-        axes = tuple(range(-ndim, 0))
+        return self.fft.irfftn(half, tuple(shape), tuple(range(-ndim, 0)))
+
+    def thread_mode(self):
+        """A context manager that puts another thread in this thread's autograd mode (torch keeps it per thread)."""
+        if not self.is_torch:
+            return contextlib.nullcontext
+        import torch
+
+        grad, inference = torch.is_grad_enabled(), torch.is_inference_mode_enabled()
+        return lambda: torch.inference_mode() if inference else torch.set_grad_enabled(grad)
+
+    def add_product(self, out, a, b):
+        """out += a·b in place (broadcasting); torch fuses it into one pass (``addcmul_``, differentiable)."""
         if self.is_torch:
-            return self._fft.irfftn(half, s=shape, dim=axes)
-        return self._fft.irfftn(half, s=shape, axes=axes, workers=self.workers)
-
-    def multiply(self, spectrum, response):
-        """spectrum × response, broadcasting; a real response is applied without
-        first being promoted to complex (torch would copy and do complex products)."""
-        if self.is_torch and not response.is_complex() and spectrum.is_complex():
-            import torch
-
-            return torch.view_as_complex(torch.view_as_real(spectrum) * response[..., None])
-        return spectrum * response
-
-    def real_pairs(self, z):
-        """A complex array (…, n) as real (…, 2n): (re, im) interleaved, no copy when contiguous."""
-        if self.is_torch:
-            import torch
-
-            return torch.view_as_real(z.contiguous()).reshape(tuple(z.shape[:-1]) + (2 * z.shape[-1],))
-        return np.ascontiguousarray(z).view(np.float64 if z.dtype == np.complex128 else np.float32)
-
-    def complex_pairs(self, r):
-        """Inverse of :meth:`real_pairs`: (…, 2n) real → (…, n) complex."""
-        if self.is_torch:
-            import torch
-
-            return torch.view_as_complex(r.reshape(tuple(r.shape[:-1]) + (r.shape[-1] // 2, 2)).contiguous())
-        return np.ascontiguousarray(r).view(np.complex128 if r.dtype == np.float64 else np.complex64)
+            out.addcmul_(a, b)
+        else:
+            out += a * b
 
     def asarray(self, a, dtype=None):
         """A filter as an array of this library on the input's device, cast to the NumPy ``dtype`` if given.
@@ -112,6 +135,12 @@ class Backend:
             t = torch.from_numpy(np.ascontiguousarray(a if dtype is None else np.asarray(a).astype(dtype)))
             return t.to(device=self.device)
         return np.asarray(a) if dtype is None else np.asarray(a).astype(dtype)
+
+    def contiguous(self, x):
+        """``x`` in C order (a copy only where it is not)."""
+        if self.is_torch:
+            return x.contiguous()
+        return np.ascontiguousarray(x)
 
     def to_numpy(self, x):
         if self.is_torch:

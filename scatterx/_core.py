@@ -12,9 +12,18 @@ For each level present in a layer, the core
    periodise the spectrum by the plan's output decimation (= subsample the
    output in space), inverse DFT;
 3. builds the next layer's paths for every (parent, filter) pair the plan
-   keeps, batched in dense blocks of parents × filters: multiply by ĝ_λ, periodise by the decimation of
-   λ (sub-sampling before a pointwise M is exact, and cheaper after the
-   product), inverse DFT, non-linearity M, pooling P.
+   keeps, batched in dense blocks of parents × filters: multiply by ĝ_λ,
+   periodise by the decimation of λ (sub-sampling before a pointwise M is
+   exact, and cheaper after the product), inverse DFT, non-linearity M,
+   pooling P.
+
+Layout.  Inside the core a layer's maps are one array (paths, batch, *grid),
+C-ordered: every DFT runs on contiguous trailing axes (a strided layout can
+cost an FFT library several times the time, and how much depends on the
+CPU; see docs/performance.md), children of one block come out as one
+contiguous slab (filter-major: path (q, k) at row k·P + p), and joining the
+children of a level is a copy of whole slabs.  :func:`assemble` puts the
+features in the user's order (batch, paths, *grid).
 
 The generic :class:`~scatterx.Network` (one pooling factor per layer) and the
 Kymatio-compatible frontends (a decimation per filter scale) are two ways of
@@ -24,12 +33,13 @@ filling in the plans; the arithmetic below is shared.
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import math
 import os
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import array_api_compat
 import numpy as np
 import threadpoolctl
 
@@ -43,10 +53,7 @@ __all__ = [
     "chunking",
     "item_bytes",
     "assemble",
-    "filter_decimate",
-    "alias_matrices",
-    "alias_split",
-    "real_block",
+    "alias_slices",
 ]
 
 
@@ -78,50 +85,152 @@ class LayerPlan:
     _device_cache: dict = field(default_factory=dict, repr=False)
     _blocks_cache: dict = field(default_factory=dict, repr=False)
 
-    def responses(self, level, ks, dec, be: Backend, real_dtype, half=False):
-        """Filters ``ks`` (None: the low-pass) at ``level``, ready for :func:`filter_decimate`.
+    def responses(self, level, ks, dec, be: Backend, real_dtype, half):
+        """Filters ``ks`` (None: the low-pass) at ``level`` as the terms of their products periodised by ``dec``.
 
-        Cached per level, filters, decimation, half, device and precision:
-        for ``dec == 1`` the responses (K, *grid); for ``dec > 1`` the aliases
-        of each response gathered as matrices (*coarse grid, dec^d, K) over
-        which the periodised product is one batched matrix product (on
-        NumPy in the real form of :func:`real_block`, which measured faster
-        there; PyTorch's complex batched product was faster than the real
-        one on case d of the benchmark).  With
-        ``half``, only the coarse frequencies 0 … n//2 of the last axis (for
-        a real inverse transform).
+        Returns ``(K, terms, needs_full)``.  Periodising the product of a
+        spectrum X with a response F by dec is the sum over the dec^d
+        aliases j of X·F/dec^d on the block of the grid that folds onto the
+        coarse grid at alias j (:func:`alias_slices`).  A term
+        ``(j, box, k0, k1, G)`` is the part ``box`` (slices of the coarse
+        grid) of that block for responses k0 … k1−1 (``G`` of shape
+        (k1 − k0, *box)).  With ``half`` the blocks hold the coarse
+        frequencies 0 … m//2 of the last axis only (a real output), and
+        ``needs_full`` says whether a term reaches past the half spectrum of
+        a real input.
+
+        Only the support of each response counts: entries at most
+        eps·max|F_k|/dec^d (eps of the precision) are left out, so a term
+        covers the box around the entries above that (one or two slices per
+        axis) and blocks without any are dropped.  Band-limited filters at
+        coarse scales meet few aliases and little of each; what is left out
+        of a periodised product is below ‖X‖·max|F_k|·eps/dec^(d/2), under
+        the rounding of the sum over aliases itself.  Responses that require gradients
+        (learned filters) keep every term and are used live; others are
+        studied once (see :meth:`_key`).  Cached per level, filters,
+        decimation, half, device and precision.
         """
-        key = (level, ks, dec, half, str(be.device), be.is_torch, np.dtype(real_dtype).name)
-        hit = self._device_cache.get(key)
+        lowpass, filters = self.bank_at(level)
+        source = lowpass if ks is None else filters
+        key = self._key(source, (level, ks, dec, half, str(be.device), be.is_torch, np.dtype(real_dtype).name))
+        hit = None if key is None else self._cached(key, source)
         if hit is None:
-            lowpass, filters = self.bank_at(level)
-            F = lowpass[None] if ks is None else filters[list(ks)]
+            fixed = key is not None
+            F = _values(source) if fixed else source
+            F = F[None] if ks is None else F[list(ks)]
+            grid = tuple(F.shape[1:])
+            ndim, K = len(grid), F.shape[0]
+            coarse = tuple(n // dec for n in grid)
+            width = coarse[-1] // 2 + 1 if half else coarse[-1]
+            F = F / dec**ndim if dec > 1 else F
             cdtype = np.result_type(real_dtype, np.complex64)
-            if dec == 1:
-                F = F[..., : F.shape[-1] // 2 + 1] if half else F
-                complex_ = array_api_compat.array_namespace(F).isdtype(F.dtype, "complex floating")
-                hit = be.asarray(F, cdtype if complex_ else real_dtype)
-            elif not _alias_matmul(F.ndim - 1):
-                G = alias_split(F, dec)
-                hit = be.asarray(G[..., : G.shape[-1] // 2 + 1] if half else G, cdtype)
-            else:
-                G = alias_matrices(F, dec)
-                if half:
-                    G = G[..., : G.shape[F.ndim - 2] // 2 + 1, :, :]
-                G = be.asarray(G, cdtype)
-                hit = G if be.is_torch else real_block(G, be.xp)
-            if isinstance(lowpass, np.ndarray):
-                self._device_cache[key] = hit
+            if fixed:
+                floor = np.finfo(real_dtype).eps / dec**ndim * np.max(np.abs(F.reshape(K, -1)), axis=1)
+            size = coarse[:-1] + (width,)
+            terms = []
+            if fixed:  # the aliases where some response has entries above the floor, found at once
+                split = F.reshape((K,) + sum(((dec, m) for m in coarse), ()))[..., :width]
+                above = np.abs(split) > floor.reshape((K,) + (1,) * (2 * ndim))
+                met = above.any(axis=tuple(2 + 2 * i for i in range(ndim))).any(axis=0)
+            for j in itertools.product(range(dec), repeat=ndim):
+                if fixed and not met[j]:
+                    continue
+                block = F[(slice(None),) + alias_slices(j, coarse, width)]
+                if not fixed:
+                    terms.append((j, tuple(slice(0, n) for n in size), 0, K, be.asarray(block, cdtype)))
+                    continue
+                support = above[(slice(None),) + sum(((ji, slice(None)) for ji in j), ())]
+                for k0, k1 in _runs(support.reshape(K, -1).any(axis=1)):
+                    union = support[k0:k1].any(axis=0)
+                    covers = [
+                        _cover(
+                            union.any(axis=tuple(a for a in range(ndim) if a != i)), cyclic=not (half and i == ndim - 1)
+                        )
+                        for i in range(ndim)
+                    ]
+                    for box in itertools.product(*covers):
+                        if union[box].any():
+                            terms.append((j, box, k0, k1, be.asarray(block[(slice(k0, k1),) + box], cdtype)))
+            # A term over every filter and the whole block first: it starts the sum without a pass of zeros.
+            whole = lambda t: t[2] == 0 and t[3] == K and all(b == slice(0, n) for b, n in zip(t[1], size))  # noqa: E731
+            terms.sort(key=lambda t: not whole(t))
+            last = grid[-1] // 2 + 1
+            needs_full = any(j[-1] * coarse[-1] + box[-1].stop > last for j, box, _, _, _ in terms)
+            hit = (K, terms, needs_full)
+            if fixed:
+                self._remember(key, source, hit)
         return hit
+
+    def _key(self, responses, key):
+        """The cache key of what the plan learns from the values of ``responses``, or None where it may not.
+
+        NumPy responses are fixed: the key as given.  Tensors outside
+        autograd (``scatterx.torch``'s buffers) are fixed for as long as
+        they hold the same values: the key adds the tensor and its version
+        counter, which every in-place change (``load_state_dict``,
+        ``project_``) advances.  Tensors that require gradients (learned
+        filters) are used live: None.
+        """
+        if isinstance(responses, np.ndarray):
+            return key
+        if responses.requires_grad:
+            return None
+        return key + (id(responses), responses._version)
+
+    def _cached(self, key, responses):
+        hit = self._device_cache.get(key)
+        if hit is not None and not isinstance(responses, np.ndarray):
+            ref, hit = hit
+            hit = hit if ref() is responses else None  # the id of a freed tensor, reused
+        return hit
+
+    def _remember(self, key, responses, hit):
+        self._device_cache[key] = hit if isinstance(responses, np.ndarray) else (weakref.ref(responses), hit)
+
+    def separable_lowpass(self, level, dec, be: Backend, real_dtype):
+        """The low-pass at ``level`` followed by sub-sampling by ``dec`` as two matrices, or None.
+
+        When χ is real in space and, on a 2-D grid, an outer product
+        χ(x_1, x_2) = g_1(x_1) g_2(x_2) (Kymatio's Gaussian is; the check is
+        the singular values of χ: the second at most eps times the first),
+        the features are y = C_1 U C_2ᵀ with C_i[t, x] = g_i[(dec·t − x) mod
+        n_i]: two real matrix products per map, no DFT.  Used where a level
+        needs no other product (the last layer), when the products take at
+        most 4 n log2 n multiply-adds (n points in the grid: about what the
+        DFT, the filter product and the inverse DFT they replace cost).
+        Returns ``(C_1, C_2)`` on the device; None where χ is not separable
+        or requires gradients (learned).
+        """
+        lowpass = self.bank_at(level)[0]
+        key = self._key(lowpass, ("separable", level, dec, str(be.device), be.is_torch, np.dtype(real_dtype).name))
+        if key is None:
+            return None
+        hit = self._cached(key, lowpass)
+        if hit is None:
+            hit, chi = (None,), _values(lowpass)
+            if chi.ndim == 2 and self.lowpass_real:
+                (n1, n2), (m1, m2) = chi.shape, (chi.shape[0] // dec, chi.shape[1] // dec)
+                cheaper = n1 * n2 * m2 + n1 * m1 * m2 <= 4 * n1 * n2 * math.log2(n1 * n2)
+                g = np.real(np.fft.ifft2(chi))
+                u, sv, vt = np.linalg.svd(g)
+                if cheaper and sv[0] > 0 and np.sqrt(np.sum(sv[1:] ** 2)) <= np.finfo(real_dtype).eps * sv[0]:
+                    g1, g2 = u[:, 0] * np.sqrt(sv[0]), vt[0] * np.sqrt(sv[0])
+                    C1 = g1[(dec * np.arange(m1)[:, None] - np.arange(n1)[None, :]) % n1]
+                    C2 = g2[(dec * np.arange(m2)[:, None] - np.arange(n2)[None, :]) % n2]
+                    hit = (be.asarray(C1, real_dtype), be.asarray(C2, real_dtype))
+            self._remember(key, lowpass, hit)
+        return hit if len(hit) == 2 else None
 
     def blocks_at(self, level, paths, be: Backend):
         """The kept (parent, filter) pairs as dense blocks [(dec, parents, filters, child paths)].
 
         Parents that keep the same filters with the same decimation form one
-        block, computed as one broadcast product (parents × filters): a
+        block, computed as one broadcast product (filters × parents): a
         handful of blocks per layer (one per scale for frequency-decreasing
         paths), never a loop per filter.  ``parents`` is a slice when
-        contiguous, so the parents' spectra are not copied.
+        contiguous, so the parents' spectra are not copied.  Child paths are
+        filter-major (all parents for the first filter, then the next), the
+        order in which the block computes them.
         """
         key = (level, tuple(paths), str(be.device), be.is_torch)
         hit = self._blocks_cache.get(key)
@@ -142,105 +251,123 @@ class LayerPlan:
                     if ps == list(range(ps[0], ps[-1] + 1))
                     else be.asarray(np.array(ps, dtype=np.int64))
                 )
-                hit.append((dec, parents, ks, [paths[p] + (k,) for p in ps for k in ks]))
+                hit.append((dec, parents, ks, [paths[p] + (k,) for k in ks for p in ps]))
             self._blocks_cache[key] = hit
         return hit
 
 
-def _alias_matmul(ndim):
-    """Periodise products by matrix products (2-D, 3-D) or by a broadcast product and a sum (1-D).
+def _values(responses):
+    """Responses as a NumPy array (a tensor's current values, copied to the host)."""
+    if isinstance(responses, np.ndarray):
+        return responses
+    return responses.detach().cpu().numpy()
 
-    Measured on the benchmark's shapes (torch, CPU): in 2-D the batched
-    matrix products took 0.020 s per transform of case a against 0.23 s for
-    the broadcast form (the sum over two interleaved alias axes is slow); in
-    1-D (case d, one filter per block at the second layer: matrix-vector
-    products over thousands of coarse frequencies) the broadcast form took
-    0.030 s against 0.10 s (NumPy: 0.04 against 0.17 s).
+
+def _cover(mask, cyclic):
+    """The fewest slices covering the True entries of a 1-D mask: one, or two where they wrap around the end."""
+    idx = np.flatnonzero(mask)
+    if cyclic and len(idx) > 1:
+        gaps = np.diff(np.append(idx, idx[0] + len(mask)))  # from each entry to the next, around the end
+        i = int(np.argmax(gaps))
+        if gaps[i] > 1 and i != len(idx) - 1:  # the widest empty stretch is inside: cover the two ends
+            return [slice(int(idx[i + 1]), len(mask)), slice(0, int(idx[i]) + 1)]
+    return [slice(int(idx[0]), int(idx[-1]) + 1)]
+
+
+def _runs(mask):
+    """The maximal runs [k0, k1) of True in a boolean sequence."""
+    runs, start = [], None
+    for k, on in enumerate(list(mask) + [False]):
+        if on and start is None:
+            start = k
+        elif not on and start is not None:
+            runs.append((start, k))
+            start = None
+    return runs
+
+
+def alias_slices(j, coarse, width):
+    """The block of a grid (n_1 … n_d) = dec·(m_1 … m_d) that folds onto the coarse grid at alias j.
+
+    Axis i < d: indices j_i·m_i … (j_i + 1)·m_i − 1; the last axis: ``width``
+    indices from j_d·m_d (m_d, or m_d//2 + 1 for the half spectrum of a real
+    output).
     """
-    return ndim >= 2
+    head = tuple(slice(ji * m, (ji + 1) * m) for ji, m in zip(j[:-1], coarse[:-1]))
+    return head + (slice(j[-1] * coarse[-1], j[-1] * coarse[-1] + width),)
 
 
-def alias_split(F, dec):
-    """Responses F (K, n_1 … n_d) as (K, dec, n_1/dec, …, dec, n_d/dec) / dec^d: the aliases as axes."""
-    grid = F.shape[1:]
-    xp = array_api_compat.array_namespace(F)
-    return xp.reshape(F, (F.shape[0],) + sum(((dec, n // dec) for n in grid), ())) / dec ** len(grid)
+class _Spectra:
+    """The DFT of one level's maps U (P, B, *grid): the full spectrum, or the half one of a real U.
 
-
-def alias_matrices(F, dec):
-    """Responses F (K, n_1 … n_d) as (n_1/dec, …, n_d/dec, dec^d, K) / dec^d.
-
-    Entry [m, a, k] is F[k] at the alias a of the coarse frequency m, so that
-    periodising a product, (1/dec^d) Σ_a Û[m + a n/dec] F[k, m + a n/dec],
-    is a matrix product over a for every m.
+    ``need_full``: some product reads past the half spectrum (complex
+    responses, or alias blocks beyond n//2 on the last axis).
     """
-    K, grid = F.shape[0], F.shape[1:]
-    d = len(grid)
-    split = F.reshape((K,) + sum(((dec, n // dec) for n in grid), ()))
-    order = tuple(2 + 2 * i for i in range(d)) + tuple(1 + 2 * i for i in range(d)) + (0,)
-    G = (
-        array_api_compat.array_namespace(F)
-        .permute_dims(split, order)
-        .reshape(tuple(n // dec for n in grid) + (dec**d, K))
-    )
-    return G / dec**d
+
+    def __init__(self, be, U, ndim, is_real, need_full):
+        self.grid = tuple(U.shape[2:])
+        if not is_real:
+            self.spectrum = be.fftn(U, ndim)
+        elif need_full:
+            self.spectrum = be.fftn_of_real(U, ndim)
+        else:
+            self.spectrum = be.rfftn(U, ndim)
 
 
-def real_block(G, xp):
-    """Complex matrices G (…, a, K) as real ones (…, 2a, 2K) acting on interleaved (re, im) pairs.
+def _separable_filter(xp, U, matrices):
+    """C_1 U C_2ᵀ on the last two axes of U (see :meth:`LayerPlan.separable_lowpass`).
 
-    [a_re, a_im, …] @ M = [y_re, y_im, …] with y = a @ G: rows 2j, 2j+1 of M
-    hold (Re G_jk, Im G_jk) and (−Im G_jk, Re G_jk) in columns 2k, 2k+1.
-    NumPy's stacked complex products loop over the batch; real ones go to
-    BLAS in one pass.
+    Two matrix products over all maps at once, each with the short matrix
+    on the left, (m × n) @ (n × many), the orientation in which the BLAS
+    libraries measured fastest (docs/performance.md).  The features
+    come out as a view in (m_1, m_2, *lead) order; :func:`assemble` copies
+    them into the user's.
     """
-    Gr, Gi = xp.real(G), xp.imag(G)
-    a, K = G.shape[-2], G.shape[-1]
-    lead = tuple(G.shape[:-2])
-    top = xp.reshape(xp.stack([Gr, Gi], axis=-1), lead + (a, 2 * K))
-    bottom = xp.reshape(xp.stack([-Gi, Gr], axis=-1), lead + (a, 2 * K))
-    return xp.reshape(xp.stack([top, bottom], axis=-2), lead + (2 * a, 2 * K))
+    C1, C2 = matrices
+    lead, (n1, n2), m1, m2 = tuple(U.shape[:-2]), tuple(U.shape[-2:]), C1.shape[0], C2.shape[0]
+    Z = xp.matmul(C2, xp.permute_dims(xp.reshape(U, (-1, n2)), (1, 0)))  # (m2, L·n1)
+    Y = xp.matmul(C1, xp.permute_dims(xp.reshape(Z, (-1, n1)), (1, 0)))  # (m1, m2·L)
+    k = len(lead)
+    return xp.permute_dims(xp.reshape(Y, (m1, m2) + lead), tuple(range(2, 2 + k)) + (0, 1))
 
 
-def filter_decimate(be, Uh, F, dec, ndim, half=False):
-    """Spectra Uh (B, P, *grid) times K responses, sub-sampled by ``dec``: (B, P·K, *grid/dec).
+def _filter_inverse(be, spectra, responses, dec, parents, ndim, real):
+    """Filters (``responses``, see :meth:`LayerPlan.responses`) on the ``parents``' spectra, sub-sampled by ``dec``.
 
-    ``F`` comes from :meth:`LayerPlan.responses` (same ``half``).  For dec > 1
-    the product is periodised as it is formed: in 2-D and 3-D one batched
-    matrix product per coarse frequency over the dec^d aliases, never
-    materialised at full size; in 1-D a broadcast product summed over the
-    alias axis (see :func:`_alias_matmul`).  With ``half`` only the coarse
-    frequencies 0 … n//2 of the last axis are formed: the spectrum of a real
-    output, for ``irfftn``.
+    Returns the maps in space, (K·P, B, *grid/dec), filter-major.  The
+    periodised product is accumulated term by term into one C-ordered array,
+    which the inverse DFT reads as it is.  A real input filtered by
+    real-in-space responses has a real output: only half of its spectrum
+    is formed and the inverse transform is real.
     """
     xp = be.xp
-    B, P, grid = Uh.shape[0], Uh.shape[1], tuple(Uh.shape[2:])
-    if dec == 1:
-        if half:
-            Uh = Uh[..., : grid[-1] // 2 + 1]
-        Y = be.multiply(xp.expand_dims(Uh, axis=2), F)
-        return xp.reshape(Y, (B, P * F.shape[0]) + tuple(Y.shape[3:]))
-    coarse = tuple(n // dec for n in grid)
-    A = xp.reshape(Uh, (B * P,) + sum(((dec, m) for m in coarse), ()))
-    if half:
-        A = A[..., : coarse[-1] // 2 + 1]
-    if not _alias_matmul(ndim):  # F from alias_split: (K, dec, m, …)
-        Y = xp.sum(be.multiply(xp.expand_dims(A, axis=1), F), axis=tuple(2 + 2 * i for i in range(ndim)))
-        return xp.reshape(Y, (B, P * F.shape[0]) + tuple(Y.shape[2:]))
-    A = xp.permute_dims(A, tuple(2 + 2 * i for i in range(ndim)) + (0,) + tuple(1 + 2 * i for i in range(ndim)))
-    A = xp.reshape(A, tuple(A.shape[:ndim]) + (B * P, dec**ndim))
-    if xp.isdtype(F.dtype, "complex floating"):
-        Y = xp.matmul(A, F)  # (*coarse, B·P, K)
-    else:  # F in real_block form
-        Y = be.complex_pairs(xp.matmul(be.real_pairs(A), F))
-    Y = xp.permute_dims(Y, (ndim, ndim + 1) + tuple(range(ndim)))
-    return xp.reshape(Y, (B, P * Y.shape[1]) + tuple(Y.shape[2:]))
+    K, terms, _ = responses
+    coarse = tuple(n // dec for n in spectra.grid)
+    width = coarse[-1] // 2 + 1 if real else coarse[-1]
+    X = spectra.spectrum
+    X = X[parents] if isinstance(parents, slice) else xp.take(X, parents, axis=0)
+    shape = (K,) + tuple(X.shape[:2]) + coarse[:-1] + (width,)
+    Y = None
+    for j, box, k0, k1, G in terms:
+        region = tuple(slice(a.start + b.start, a.start + b.stop) for a, b in zip(alias_slices(j, coarse, width), box))
+        A = xp.expand_dims(X[(slice(None), slice(None)) + region], axis=0)
+        G = xp.reshape(G, (k1 - k0, 1, 1) + tuple(G.shape[1:]))
+        if Y is None and k1 - k0 == K and tuple(A.shape[3:]) == shape[3:]:
+            Y = A * G
+            continue
+        if Y is None:
+            Y = xp.zeros(shape, dtype=X.dtype, device=be.device)
+        be.add_product(Y[(slice(k0, k1), slice(None), slice(None)) + box], A, G)
+    if Y is None:  # every term dropped: the filters vanish on this grid
+        Y = xp.zeros(shape, dtype=X.dtype, device=be.device)
+    Y = xp.reshape(Y, (shape[0] * shape[1],) + shape[2:])
+    return be.irfftn(Y, coarse, ndim) if real else be.ifftn(Y, ndim)
 
 
 # Working set of one batch chunk (see item_bytes): cache-sized on a CPU, where
 # one huge product is slower than several small ones, large on a GPU; the
 # measurements behind these sizes are in docs/performance.md.
-CHUNK_BYTES = {"cpu": 16 << 20, "cpu-torch": 64 << 20, "cuda": 1 << 30}
+CHUNK_BYTES = {"cpu": 32 << 20, "cpu-torch": 32 << 20, "cuda": 1 << 30}
 
 
 def item_bytes(plans, grid, ndim, be, itemsize):
@@ -249,8 +376,8 @@ def item_bytes(plans, grid, ndim, be, itemsize):
     Walks the plans' blocks without arrays (same pruning and decimations as
     :func:`propagate_batch`); ``itemsize`` is that of the complex dtype.  The
     factor 2 covers the transient copy of each array (products before the
-    inverse DFT, DFT outputs): measured with ``tracemalloc`` on NumPy, the
-    peak of a large batch minus its outputs was 0.87–0.9 of this model.
+    inverse DFT, DFT outputs); docs/performance.md compares it with
+    measured peaks.
     """
     size = lambda level: math.prod(grid) // level**ndim
     groups = {1: [()]}
@@ -270,17 +397,18 @@ def item_bytes(plans, grid, ndim, be, itemsize):
 def chunking(x, plans, ndim, be, max_memory=None):
     """(items per batch chunk, chunks run at once).
 
-    NumPy runs one chunk per core (or per ``scatterx._backend.WORKERS``: a
-    Dask worker sets it to its share of the cores); PyTorch threads its own
-    kernels and runs one.  Default: a working set (:func:`item_bytes`) of
+    On a CPU, one chunk per core runs at once (or per
+    ``scatterx._backend.WORKERS``: a Dask worker sets it to its share of the
+    cores); on a GPU one.  Default: a working set (:func:`item_bytes`) of
     about :data:`CHUNK_BYTES` per chunk; with ``max_memory`` (bytes), the
     chunks running at once stay within it together.
     """
-    threads = 1 if be.is_torch else be.workers if be.workers > 0 else os.cpu_count() or 1
+    cuda = "cuda" in str(be.device)
+    threads = 1 if cuda else be.workers if be.workers > 0 else os.cpu_count() or 1
     itemsize = 16 if x.dtype in (be.xp.float64, be.xp.complex128) else 8
     per_item = item_bytes(plans, tuple(x.shape[1:]), ndim, be, itemsize)
     if max_memory is None:
-        device = "cuda" if "cuda" in str(be.device) else "cpu-torch" if be.is_torch else "cpu"
+        device = "cuda" if cuda else "cpu-torch" if be.is_torch else "cpu"
         return max(1, CHUNK_BYTES[device] // per_item), threads
     if per_item > max_memory:
         raise ValueError(
@@ -295,31 +423,41 @@ def chunking(x, plans, ndim, be, max_memory=None):
 def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=None):
     """Run the network described by ``plans`` on ``x``, in batch chunks; see :func:`propagate_batch`.
 
-    On NumPy, chunks run in one thread per core (NumPy's and SciPy's kernels
-    release the GIL; each chunk's FFTs then use one thread): the element-wise
-    work, single-threaded in NumPy, is spread over the cores too.  PyTorch
-    threads its own kernels.  ``max_memory`` (bytes) bounds the modelled
-    working set (:func:`item_bytes`) of the chunks running at once; chunks
-    change the result only by rounding (a batched matrix product of another
-    row count may round differently).
+    On a CPU, chunks run in one thread per core (NumPy's, SciPy's and
+    torch's kernels release the GIL; each chunk's SciPy FFTs then use one
+    thread): the element-wise work, single-threaded in NumPy and made of
+    many small kernels in both, is spread over the cores too.  torch keeps
+    its own intra-op threads (docs/performance.md compares the two ways);
+    each chunk thread runs in the caller's autograd mode.  ``max_memory``
+    (bytes) bounds the modelled working set (:func:`item_bytes`) of the
+    chunks running at once; chunks change the result only by rounding (a
+    batched matrix product of another row count may round differently).
     """
     be = Backend(x)
     chunk, threads = chunking(x, plans, ndim, be, max_memory)
     if x.shape[0] <= chunk:
         return propagate_batch(x, plans, ndim, real_input=real_input, propagated=propagated)
     xp = be.xp
+    # As many chunks as that size needs, rounded up to a multiple of the threads, of equal sizes:
+    # no thread is left with a short last chunk while another works.
+    count = -(-x.shape[0] // chunk)
+    count = -(-count // threads) * threads if count > threads else count
+    chunk = -(-x.shape[0] // count)
     starts = range(0, x.shape[0], chunk)
     energies = [[] if propagated is not None else None for _ in starts]
 
+    mode = be.thread_mode()
+
     def run(i):
-        return propagate_batch(
-            x[starts[i] : starts[i] + chunk],
-            plans,
-            ndim,
-            real_input=real_input,
-            propagated=energies[i],
-            workers=None if be.is_torch else 1,
-        )
+        with mode():
+            return propagate_batch(
+                x[starts[i] : starts[i] + chunk],
+                plans,
+                ndim,
+                real_input=real_input,
+                propagated=energies[i],
+                workers=None if be.is_torch else 1,
+            )
 
     threads = min(len(starts), threads)
     if threads > 1:
@@ -335,7 +473,7 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
         propagated.extend(xp.concat([w[n] for w in energies], axis=0) for n in range(len(energies[0])))
     return [
         [
-            (paths, level, xp.concat([part[n][g][2] for part in parts], axis=0))
+            (paths, level, xp.concat([part[n][g][2] for part in parts], axis=1))
             for g, (paths, level, _) in enumerate(layer)
         ]
         for n, layer in enumerate(parts[0])
@@ -347,15 +485,16 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
 
     ``plans`` has one entry per feature layer Φ^0 … Φ^N; the last one only
     needs a low-pass.  Returns, per layer, a list of ``(paths, level, array)``
-    with ``array`` of shape (B, len(paths), *grid at that level), paths as
-    tuples of filter indices.  When ``propagated`` is a list, the propagated
-    energy W_n = Σ_{|q|=n} ‖U[q]f‖² of every layer (shape (B,)) is appended.
+    with ``array`` of shape (len(paths), B, *grid at that level) (the core's
+    layout; :func:`assemble` gives the user's), paths as tuples of filter
+    indices.  When ``propagated`` is a list, the propagated energy
+    W_n = Σ_{|q|=n} ‖U[q]f‖² of every layer (shape (B,)) is appended.
     ``workers``: threads of SciPy's FFTs (NumPy only; default all cores).
     """
     be = Backend(x, workers=workers)
     xp = be.xp
     real_dtype = np.float64 if x.dtype in (xp.float64, xp.complex128) else np.float32
-    groups = {1: ([()], xp.expand_dims(x, axis=1), real_input)}
+    groups = {1: ([()], xp.expand_dims(x, axis=0), real_input)}
     out = []
     for n, plan in enumerate(plans):
         feats, children = [], {}
@@ -363,22 +502,27 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
         if propagated is not None:
             propagated.append(
                 sum(
-                    (xp.sum(xp.abs(U) ** 2, axis=tuple(range(1, U.ndim))) for _, U, _ in groups.values()),
+                    (xp.sum(xp.abs(U) ** 2, axis=(0,) + tuple(range(2, U.ndim))) for _, U, _ in groups.values()),
                     xp.zeros(x.shape[0], dtype=xp.real(x).dtype, device=be.device),
                 )
             )
         for level, (paths, U, is_real) in groups.items():
-            Uh = be.rfftn_full(U, ndim) if is_real else be.fftn(U, ndim)
+            blocks = [] if last else plan.blocks_at(level, paths, be)
+            filters_real, lowpass_real = is_real and plan.filters_real, is_real and plan.lowpass_real
             out_dec = plan.output_decimation(level)
-            phi = _filter_inverse(
-                be, Uh, plan, level, None, out_dec, ndim, real_dtype, real=is_real and plan.lowpass_real
-            )
+            if not blocks and lowpass_real and ndim == 2:
+                separable = plan.separable_lowpass(level, out_dec, be, real_dtype)
+                if separable is not None:
+                    feats.append((paths, level * out_dec, _separable_filter(xp, U, separable)))
+                    continue
+            lowpass = plan.responses(level, None, out_dec, be, real_dtype, lowpass_real)
+            filters = [plan.responses(level, ks, dec, be, real_dtype, filters_real) for dec, _, ks, _ in blocks]
+            need_full = not lowpass_real or lowpass[2] or any(not filters_real or r[2] for r in filters)
+            spectra = _Spectra(be, U, ndim, is_real, need_full)
+            phi = _filter_inverse(be, spectra, lowpass, out_dec, slice(None), ndim, lowpass_real)
             feats.append((paths, level * out_dec, phi))
-            if last:
-                continue
-            for dec, parents, ks, new_paths in plan.blocks_at(level, paths, be):
-                Up = Uh[:, parents] if isinstance(parents, slice) else xp.take(Uh, parents, axis=1)
-                V = _filter_inverse(be, Up, plan, level, ks, dec, ndim, real_dtype, real=is_real and plan.filters_real)
+            for (dec, parents, _, new_paths), responses in zip(blocks, filters):
+                V = _filter_inverse(be, spectra, responses, dec, parents, ndim, filters_real)
                 V = plan.pooling(plan.nonlinearity(V), ndim)
                 children.setdefault(level * dec * plan.pooling.factor, []).append(
                     (new_paths, V, xp.isdtype(V.dtype, "real floating"))
@@ -387,7 +531,7 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
         groups = {
             lvl: (
                 sum((c[0] for c in cs), []),
-                cs[0][1] if len(cs) == 1 else xp.concat([c[1] for c in cs], axis=1),
+                cs[0][1] if len(cs) == 1 else xp.concat([c[1] for c in cs], axis=0),
                 all(c[2] for c in cs),
             )
             for lvl, cs in children.items()
@@ -395,23 +539,12 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
     return out
 
 
-def _filter_inverse(be, Uh, plan, level, ks, dec, ndim, real_dtype, real):
-    """Filter (ks; None: low-pass), sub-sample by ``dec``, back to space.
-
-    A real input filtered by real-in-space responses has a real output: only
-    half of its spectrum is formed and the inverse transform is real.
-    """
-    F = plan.responses(level, ks, dec, be, real_dtype, half=real)
-    Y = filter_decimate(be, Uh, F, dec, ndim, half=real)
-    if real:
-        return be.irfftn(Y, tuple(n // dec for n in Uh.shape[2:]), ndim)
-    return be.ifftn(Y, ndim)
-
-
 def assemble(layer_feats, xp):
     """One layer's features as (paths in lexicographic order, array (B, P, *grid)).
 
-    A layer whose paths were all pruned gives ``([], None)``.
+    ``layer_feats`` as returned per layer by :func:`propagate` (arrays
+    (paths, B, *grid)); a layer whose paths were all pruned gives
+    ``([], None)``.
     """
     if not layer_feats:
         return [], None
@@ -422,9 +555,10 @@ def assemble(layer_feats, xp):
             f"paths of one layer end on different grids {sorted(shapes)}; "
             "use an output decimation that brings them to one grid"
         )
-    arr = layer_feats[0][2] if len(layer_feats) == 1 else xp.concat([a for _, _, a in layer_feats], axis=1)
+    arr = layer_feats[0][2] if len(layer_feats) == 1 else xp.concat([a for _, _, a in layer_feats], axis=0)
+    be = Backend(arr)
     order = sorted(range(len(paths)), key=paths.__getitem__)
     if order != list(range(len(paths))):
-        arr = xp.take(arr, Backend(arr).asarray(np.array(order, dtype=np.int64)), axis=1)
+        arr = xp.take(arr, be.asarray(np.array(order, dtype=np.int64)), axis=0)
         paths = [paths[i] for i in order]
-    return paths, arr
+    return paths, be.contiguous(xp.permute_dims(arr, (1, 0) + tuple(range(2, arr.ndim))))

@@ -178,8 +178,8 @@ class Network:
         modelled working set, ``scatterx._core.item_bytes``); a larger batch
         is split into chunks, which changes results only by rounding (BLAS
         may round a batched product of another row count differently).  Default:
-        cache-sized chunks (about 16 MiB on NumPy, 64 MiB on torch CPU, 1 GiB
-        on CUDA).  Too small for one item: ValueError.  Not part of
+        chunks of about 32 MiB on a CPU (one thread per core), 1 GiB on
+        CUDA (``scatterx._core.CHUNK_BYTES``).  Too small for one item: ValueError.  Not part of
         ``to_dict``.
     """
 

@@ -1,0 +1,150 @@
+"""The compute core against the network's definition computed the plain way.
+
+The reference below filters each map at full size (DFT, product, inverse
+DFT in float64), applies M, and sub-samples in space, one path at a time:
+no periodised products, no alias terms, no half spectra, no batching.  The
+core must agree with it to rounding, on NumPy and torch, in float32 and
+float64, for complex filters (Morlet: full spectra, band-limited, so alias
+terms are dropped where sub-sampling by 4 or 8 folds many aliases onto
+one coarse frequency), filters real in space (shearlets: half spectra),
+low-passes that factor over the axes (Morlet's Gaussian: on the last layer
+two matrix products replace the DFT) and in 1-D.  Kymatio's transforms (a separable low-pass, its
+own decimations) are checked against Kymatio itself in test_kymatio.py.
+"""
+
+import numpy as np
+import pytest
+from conftest import DTYPES, requires_torch, torch
+
+import frames
+import scatterx as sx
+
+# Agreement with the float64 reference, relative to the largest entry of each layer: a few
+# units of rounding of the working precision (float32: eps 1.2e-7; float64: eps 2.2e-16).
+AGREE = {np.float32: 2e-6, np.float64: 1e-13}
+
+
+def reference_layers(net, x):
+    """Φ^0 … Φ^N of ``net`` on x (B, *grid), float64, path by path, in ``net.paths(n)`` order."""
+    axes = tuple(range(1, x.ndim))
+    fft = lambda a: np.fft.fftn(a, axes=axes)  # noqa: E731
+    ifft = lambda a: np.fft.ifftn(a, axes=axes)  # noqa: E731
+    U = {(): x.astype(np.float64)}
+    layers = []
+    for n in range(net.depth + 1):
+        bank = net.bank(n)
+        real = net.real_layers()[n] and bank.lowpass_is_real
+        paths = net.paths(n)
+        phi = [ifft(fft(U[q]) * bank.lowpass) for q in paths]
+        layers.append(np.stack([p.real if real else p for p in phi], axis=1))
+        if n == net.depth:
+            break
+        module = net.modules[n]
+        S = module.pooling.factor
+        for q in paths:
+            for k in range(len(bank)):
+                V = module.nonlinearity(ifft(fft(U[q]) * bank.filters[k]))
+                U[q + (k,)] = (
+                    module.pooling(V, x.ndim - 1)
+                    if not isinstance(module.pooling, sx.Subsample)
+                    else V[(slice(None),) + (slice(None, None, S),) * (x.ndim - 1)]
+                )
+    return layers
+
+
+def assert_agrees(maps, reference, dtype):
+    for n, (a, r) in enumerate(zip(maps, reference)):
+        a = a.numpy() if torch is not None and isinstance(a, torch.Tensor) else np.asarray(a)
+        assert a.shape == r.shape, (n, a.shape, r.shape)
+        err = np.max(np.abs(a - r)) / np.max(np.abs(r))
+        assert err <= AGREE[dtype], (n, err)
+
+
+NETWORKS = {
+    "morlet 2-D, sub-sampled": lambda: sx.Network(
+        [sx.Module(frames.morlet(J=3, L=4), sx.Modulus(), sx.Subsample(2))] * 2, shape=(32, 32)
+    ),
+    "morlet 2-D, sub-sampled by 4": lambda: sx.Network(
+        [sx.Module(frames.morlet(J=2, L=4), sx.Modulus(), sx.Subsample(4))] * 2, shape=(64, 64)
+    ),
+    "shearlet 2-D (real in space)": lambda: sx.Network(
+        [sx.Module(frames.shearlet(J=2), sx.Modulus(), sx.Subsample(2))] * 2, shape=(32, 32)
+    ),
+    "morlet 2-D, undecimated, average pooling": lambda: sx.Network(
+        [sx.Module(frames.morlet(J=2, L=4), sx.Modulus(), sx.Average(2))] * 2, shape=(16, 16)
+    ),
+    "morlet 2-D, one layer sub-sampled by 8": lambda: sx.Network(
+        [sx.Module(frames.morlet(J=3, L=4), sx.Modulus(), sx.Subsample(8))], shape=(64, 64)
+    ),
+    "morlet 1-D, sub-sampled": lambda: sx.Network(
+        [sx.Module(frames.morlet(J=4, Q=2), sx.Modulus(), sx.Subsample(2))] * 2, shape=(128,)
+    ),
+    "morlet 1-D, sub-sampled by 4": lambda: sx.Network(
+        [sx.Module(frames.morlet(J=4, Q=2), sx.Modulus(), sx.Subsample(4))] * 2, shape=(256,)
+    ),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(NETWORKS))
+def test_numpy_core_matches_the_plain_computation(name, dtype, rng):
+    net = NETWORKS[name]()
+    x = rng.standard_normal((3,) + net.shape)
+    assert_agrees(net.layers(x.astype(dtype)), reference_layers(net, x.astype(dtype)), dtype)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", list(NETWORKS))
+def test_torch_core_matches_the_plain_computation(name, dtype, rng):
+    net = NETWORKS[name]()
+    x = rng.standard_normal((3,) + net.shape).astype(dtype)
+    assert_agrees(net.layers(torch.from_numpy(x)), reference_layers(net, x), dtype)
+
+
+def separable_lowpass_network():
+    """Random 5×5 filters and a low-pass kernel g gᵀ that factors over the axes; features on a 4×4 grid."""
+    g = np.exp(-0.5 * (np.arange(5) - 2.0) ** 2)
+    kernels = np.random.default_rng(7).standard_normal((3, 5, 5)) / 10
+    frame = frames.from_filters(np.outer(g, g) / g.sum() ** 2, kernels)
+    return sx.Network([sx.Module(frame, sx.Modulus(), sx.Subsample(2))] * 2, shape=(32, 32), feature_grid=(4, 4))
+
+
+@pytest.mark.parametrize("library", ["numpy", pytest.param("torch", marks=requires_torch)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_separable_lowpass_on_the_last_layer_matches_the_plain_computation(library, dtype, rng):
+    # The last layer has no filters to apply: its features are two matrix products per map
+    # (C_1 U C_2ᵀ, the low-pass and the sub-sampling to the feature grid), no DFT.
+    net = separable_lowpass_network()
+    x = rng.standard_normal((3, 32, 32)).astype(dtype)
+    maps = net.layers(x if library == "numpy" else torch.from_numpy(x), plans=net.plans(True))
+    reference = [r[..., :: g // 4, :: g // 4] for r, (g, _) in zip(reference_layers(net, x), net.grids)]
+    assert_agrees(maps, reference, dtype)
+
+
+@requires_torch
+def test_gradients_flow_through_dropped_alias_terms_and_the_separable_lowpass():
+    # Sub-sampling by 8 drops alias terms of the coarse Morlet filters; the separable network's
+    # last layer is the matrix-product low-pass.  Gradients to the input match finite differences.
+    coarse = NETWORKS["morlet 2-D, one layer sub-sampled by 8"]()
+    x = torch.randn(1, 64, 64, dtype=torch.float64, generator=torch.Generator().manual_seed(1), requires_grad=True)
+    assert torch.autograd.gradcheck(coarse, (x,), eps=1e-6, atol=1e-6, fast_mode=True)
+    separable = separable_lowpass_network()
+    y = torch.randn(1, 32, 32, dtype=torch.float64, generator=torch.Generator().manual_seed(2), requires_grad=True)
+    assert torch.autograd.gradcheck(separable, (y,), eps=1e-6, atol=1e-6, fast_mode=True)
+
+
+@requires_torch
+def test_chunks_in_threads_keep_the_callers_autograd_mode(rng):
+    # max_memory cuts the batch into chunks of one item, two at once in threads: the gradient
+    # is the one of the whole batch at once, and under no_grad no graph is built in any thread.
+    net = NETWORKS["morlet 2-D, sub-sampled"]()
+    chunked = net.replace(max_memory=2 * net.item_bytes(np.float64))  # two chunks at once, one item each
+    x = torch.from_numpy(rng.standard_normal((4, 32, 32))).requires_grad_(True)
+    (g_whole,) = torch.autograd.grad(net(x).square().sum(), x)
+    (g_chunked,) = torch.autograd.grad(chunked(x).square().sum(), x)
+    torch.testing.assert_close(g_chunked, g_whole, rtol=1e-12, atol=1e-12)
+    with torch.no_grad():
+        assert not chunked(x).requires_grad
+    with torch.inference_mode():
+        assert chunked(x).is_inference()
