@@ -183,7 +183,7 @@ class KymatioFrontend(PlanCache):
 def _layout(layers, lead, xp, out_type, meta_of, unpad):
     """Kymatio's output: an array (…, C, *grid), a list of {'coef', meta…} or a dict {path: coef}.
 
-    ``layers``: per layer, the core's [(paths, level, array)];
+    ``layers``: per layer, the core's [(paths, level, array (paths, batch, *grid))];
     ``unpad(array, level)`` crops a group's maps to the signal.  Paths come
     in Kymatio's order: by order, then lexicographic.
     """
@@ -195,7 +195,8 @@ def _layout(layers, lead, xp, out_type, meta_of, unpad):
             blocks.append(arr)
             records += [(q, arr, i) for i, q in enumerate(paths)]
         else:  # un-averaged maps of one order live on several grids: a record per path
-            records += sorted(((q, arr, i) for paths, _, arr in groups for i, q in enumerate(paths)), key=_path)
+            groups = [(paths, xp.permute_dims(arr, (1, 0) + tuple(range(2, arr.ndim)))) for paths, _, arr in groups]
+            records += sorted(((q, arr, i) for paths, arr in groups for i, q in enumerate(paths)), key=_path)
     if out_type == "array":
         arr = xp.concat(blocks, axis=1)
         return xp.reshape(arr, lead + tuple(arr.shape[1:]))
