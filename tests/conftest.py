@@ -51,3 +51,13 @@ def assert_nonexpansive_and_shift_covariant(net, f, h, shifts):
             np.testing.assert_allclose(
                 b, np.roll(a, tuple(s // 2**n for s in t), axis=tuple(range(-len(t), 0))), atol=1e-12 * np.abs(a).max()
             )
+
+
+def tiny_extraction_network():
+    """The small network the extraction tests run: 8 × 8 items, two layers, 2 × 2 feature grid."""
+    import frames
+    import scatterx as sx
+
+    return sx.Network(
+        [sx.Module(frames.morlet(J=1, L=4), sx.Modulus(), sx.Subsample(2))] * 2, shape=(8, 8), feature_grid=2
+    ).admissible()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import tiny_extraction_network
 
 import frames
 import scatterx as sx
@@ -27,9 +28,7 @@ CHUNK = 16
 
 @pytest.fixture(scope="module")
 def net():
-    return sx.Network(
-        [sx.Module(frames.morlet(J=1, L=4), sx.Modulus(), sx.Subsample(2))] * 2, shape=(8, 8), feature_grid=2
-    ).admissible()
+    return tiny_extraction_network()
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-import frames
-import scatterx as sx
+from conftest import tiny_extraction_network
 
 zarr = pytest.importorskip("zarr")
 pytest.importorskip("dask.array")
@@ -43,9 +41,7 @@ CHUNK = 16
 
 @pytest.fixture(scope="module")
 def net():
-    return sx.Network(
-        [sx.Module(frames.morlet(J=1, L=4), sx.Modulus(), sx.Subsample(2))] * 2, shape=(8, 8), feature_grid=2
-    ).admissible()
+    return tiny_extraction_network()
 
 
 @pytest.fixture(scope="module")
