@@ -20,9 +20,8 @@ import numpy as np
 from ..network import Module
 from ..operators import Modulus, NoPooling
 from ._arrays import energy, frequencies, like, numpy_of, tolerance
-from ._common import Result, prepare
-from .energy import PATH_BUDGET, deepest
-from .signals import band_limit, bandlimited, white_noise
+from ._common import Result
+from .energy import PATH_BUDGET, decay_signals, deepest
 
 __all__ = [
     "NUMERICAL_ZERO",
@@ -237,17 +236,7 @@ def energy_decay_bound(
     conditions = filter_conditions(net, high_pass_radius=high_pass_radius)
     d = net.ndim
     alpha, l = math.log2(math.sqrt(d / (d - 0.5))), d // 2 + 2
-    real = net.real_input
-    kinds = {
-        "smooth": bandlimited(net.shape, band_limit(net.shape, R_smooth), n_signals, seed=seed + 21, real=real),
-        "rough": white_noise(net.shape, n_signals, seed=seed + 22, real=real),
-    }
-    ref = kinds["smooth"]
-    if inputs is not None:
-        x, ref = prepare(net, inputs)
-        x = x[energy(x) > 0]
-        if len(x):
-            kinds["inputs"] = x
+    kinds, ref = decay_signals(net, inputs, R_smooth, n_signals, seed)
     tol = tolerance(ref)
     judged = not conditions.reason or conditions.stated
     deep = deepest(net, net.depth + 2 if depth is None else max(int(depth), net.depth), budget)

@@ -361,6 +361,27 @@ def _decay_fit(W, eps):
     return rate, a, (int(below[0]) if below.size else None), extra
 
 
+def decay_signals(net, inputs, R_smooth, n_signals, seed):
+    """The signals whose energy decay is measured, by kind, and the reference array for their library.
+
+    ``smooth``: ``n_signals`` band-limited signals of radius ``R_smooth``
+    cycles/sample; ``rough``: white noise; ``inputs``: the user's signals
+    of non-zero energy (a zero signal has no energy to decay), if any.
+    """
+    real = net.real_input
+    kinds = {
+        "smooth": bandlimited(net.shape, band_limit(net.shape, R_smooth), n_signals, seed=seed + 21, real=real),
+        "rough": white_noise(net.shape, n_signals, seed=seed + 22, real=real),
+    }
+    ref = kinds["smooth"]
+    if inputs is not None:
+        x, ref = prepare(net, inputs)
+        x = x[energy(x) > 0]
+        if len(x):
+            kinds["inputs"] = x
+    return kinds, ref
+
+
 def energy_decay(net, inputs=None, *, depth=None, eps=0.01, R_smooth=1 / 16, n_signals=2, seed=0, budget=PATH_BUDGET):
     """Decay of the propagated energy W_n with depth, on smooth and rough inputs: measured, not judged.
 
@@ -384,17 +405,7 @@ def energy_decay(net, inputs=None, *, depth=None, eps=0.01, R_smooth=1 / 16, n_s
     """
     target = net.depth + 3 if depth is None else max(int(depth), net.depth)
     deep = deepest(net, target, budget)
-    real = net.real_input
-    kinds = {
-        "smooth": bandlimited(net.shape, band_limit(net.shape, R_smooth), n_signals, seed=seed + 21, real=real),
-        "rough": white_noise(net.shape, n_signals, seed=seed + 22, real=real),
-    }
-    ref = kinds["smooth"]
-    if inputs is not None:
-        x, ref = prepare(net, inputs)
-        x = x[energy(x) > 0]  # a zero signal has no energy to decay
-        if len(x):
-            kinds["inputs"] = x
+    kinds, ref = decay_signals(net, inputs, R_smooth, n_signals, seed)
     fields = {k: {} for k in ("propagated", "feature", "rate", "intercept", "depth_features", "depth_propagated")}
     fields.update(depth_propagated_extrapolated={}, kept={})
     for name, x in kinds.items():
