@@ -114,6 +114,17 @@ class Backend:
         grad, inference = torch.is_grad_enabled(), torch.is_inference_mode_enabled()
         return lambda: torch.inference_mode() if inference else torch.set_grad_enabled(grad)
 
+    def set_product(self, out, a, b):
+        """out[...] = a·b (broadcasting), written straight into ``out`` where autograd allows."""
+        if not self.is_torch:
+            np.multiply(a, b, out=out)
+        elif out.requires_grad or a.requires_grad or b.requires_grad:
+            out.copy_(a * b)
+        else:
+            import torch
+
+            torch.mul(a, b, out=out)
+
     def add_product(self, out, a, b):
         """out += a·b in place (broadcasting); torch fuses it into one pass (``addcmul_``, differentiable)."""
         if self.is_torch:

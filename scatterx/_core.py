@@ -339,6 +339,12 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real):
     which the inverse DFT reads as it is.  A real input filtered by
     real-in-space responses has a real output: only half of its spectrum
     is formed and the inverse transform is real.
+
+    The sum runs block by block of (parents, batch) (:func:`_product_blocks`):
+    every term of a block is added while the block's part of the output
+    is still in the cache, and the parents' part that a term reads, used by
+    every filter of the term, is first copied into one contiguous array
+    (docs/performance.md measures both).
     """
     xp = be.xp
     K, terms, _ = responses
@@ -346,22 +352,56 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real):
     width = coarse[-1] // 2 + 1 if real else coarse[-1]
     X = spectra.spectrum
     X = X[parents] if isinstance(parents, slice) else xp.take(X, parents, axis=0)
-    shape = (K,) + tuple(X.shape[:2]) + coarse[:-1] + (width,)
-    Y = None
-    for j, box, k0, k1, G in terms:
-        region = tuple(slice(a.start + b.start, a.start + b.stop) for a, b in zip(alias_slices(j, coarse, width), box))
-        A = xp.expand_dims(X[(slice(None), slice(None)) + region], axis=0)
-        G = xp.reshape(G, (k1 - k0, 1, 1) + tuple(G.shape[1:]))
-        if Y is None and k1 - k0 == K and tuple(A.shape[3:]) == shape[3:]:
-            Y = A * G
-            continue
-        if Y is None:
-            Y = xp.zeros(shape, dtype=X.dtype, device=be.device)
-        be.add_product(Y[(slice(k0, k1), slice(None), slice(None)) + box], A, G)
-    if Y is None:  # every term dropped: the filters vanish on this grid
-        Y = xp.zeros(shape, dtype=X.dtype, device=be.device)
+    cell = coarse[:-1] + (width,)
+    shape = (K,) + tuple(X.shape[:2]) + cell
+    whole = bool(terms) and terms[0][2:4] == (0, K) and all(b == slice(0, n) for b, n in zip(terms[0][1], cell))
+    Y = (xp.empty if whole else xp.zeros)(shape, dtype=X.dtype, device=be.device)
+    item = K * math.prod(cell) * X.dtype.itemsize
+    steps = [
+        (
+            (slice(None), slice(None)) + tuple(slice(a.start + b.start, a.start + b.stop) for a, b in zip(alias, box)),
+            (slice(k0, k1), slice(None), slice(None)) + box,
+            k1 - k0 > 1,
+            xp.reshape(G, (k1 - k0, 1, 1) + tuple(G.shape[1:])),
+        )
+        for j, box, k0, k1, G in terms
+        for alias in [alias_slices(j, coarse, width)]
+    ]
+    for ps, bs in _product_blocks(be, shape[1], shape[2], item):
+        Xb, Yb = X[ps, bs], Y[:, ps, bs]
+        for i, (region, target, shared, G) in enumerate(steps):
+            A = Xb[region]
+            if shared:  # read once per filter: contiguous rows are read faster than the block's strided ones
+                A = be.contiguous(A)
+            A = xp.expand_dims(A, axis=0)
+            if i == 0 and whole:
+                be.set_product(Yb[target], A, G)
+            else:
+                be.add_product(Yb[target], A, G)
     Y = xp.reshape(Y, (shape[0] * shape[1],) + shape[2:])
     return be.irfftn(Y, coarse, ndim) if real else be.ifftn(Y, ndim)
+
+
+# The output block of the filter products, in bytes: on a CPU a cache-sized
+# share of the output, summed over all its terms before the next block
+# (docs/performance.md); on a GPU one block (a few large kernels).
+PRODUCT_BLOCK_BYTES = {"cpu": 2 << 20, "cuda": None}
+
+
+def _product_blocks(be, P, B, item):
+    """Slices (parents, batch) cutting a (K, P, B, *cell) output into blocks of about PRODUCT_BLOCK_BYTES.
+
+    ``item``: the bytes of one (parent, batch) entry over all K filters.
+    Whole parents first, then batch entries where one parent is too large.
+    """
+    size = PRODUCT_BLOCK_BYTES.get(str(be.device).split(":")[0], PRODUCT_BLOCK_BYTES["cpu"])
+    if size is None or P * B * item <= 2 * size:
+        return [(slice(None), slice(None))]
+    if B * item > 2 * size:
+        step = max(1, size // item)
+        return [(slice(p, p + 1), slice(b, b + step)) for p in range(P) for b in range(0, B, step)]
+    step = max(1, size // (B * item))
+    return [(slice(p, p + step), slice(None)) for p in range(0, P, step)]
 
 
 # Working set of one batch chunk (see item_bytes): cache-sized on a CPU, where

@@ -18,6 +18,7 @@ from conftest import DTYPES, requires_torch, torch
 
 import frames
 import scatterx as sx
+from scatterx import _core
 
 # Agreement with the float64 reference, relative to the largest entry of each layer: a few
 # units of rounding of the working precision (float32: eps 1.2e-7; float64: eps 2.2e-16).
@@ -85,9 +86,20 @@ NETWORKS = {
 }
 
 
+# The filter products are summed block by block of (parents, batch) on a CPU: the default
+# blocks (one block for these small batches), one per (parent, item) and a few items per parent.
+BLOCKS = {"default blocks": None, "blocks of one item": 1, "blocks of 16 KiB": 16 << 10}
+
+
+@pytest.fixture(params=list(BLOCKS))
+def product_blocks(request, monkeypatch):
+    if BLOCKS[request.param] is not None:
+        monkeypatch.setitem(_core.PRODUCT_BLOCK_BYTES, "cpu", BLOCKS[request.param])
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", list(NETWORKS))
-def test_numpy_core_matches_the_plain_computation(name, dtype, rng):
+def test_numpy_core_matches_the_plain_computation(name, dtype, rng, product_blocks):
     net = NETWORKS[name]()
     x = rng.standard_normal((3,) + net.shape)
     assert_agrees(net.layers(x.astype(dtype)), reference_layers(net, x.astype(dtype)), dtype)
@@ -96,7 +108,7 @@ def test_numpy_core_matches_the_plain_computation(name, dtype, rng):
 @requires_torch
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", list(NETWORKS))
-def test_torch_core_matches_the_plain_computation(name, dtype, rng):
+def test_torch_core_matches_the_plain_computation(name, dtype, rng, product_blocks):
     net = NETWORKS[name]()
     x = rng.standard_normal((3,) + net.shape).astype(dtype)
     assert_agrees(net.layers(torch.from_numpy(x)), reference_layers(net, x), dtype)
@@ -123,7 +135,7 @@ def test_a_separable_lowpass_on_the_last_layer_matches_the_plain_computation(lib
 
 
 @requires_torch
-def test_gradients_flow_through_dropped_alias_terms_and_the_separable_lowpass():
+def test_gradients_flow_through_dropped_alias_terms_and_the_separable_lowpass(product_blocks):
     # Sub-sampling by 8 drops alias terms of the coarse Morlet filters; the separable network's
     # last layer is the matrix-product low-pass.  Gradients to the input match finite differences.
     coarse = NETWORKS["morlet 2-D, one layer sub-sampled by 8"]()
