@@ -194,10 +194,13 @@ class LayerPlan:
         χ(x_1, x_2) = g_1(x_1) g_2(x_2) (Kymatio's Gaussian is; the check is
         the singular values of χ: the second at most eps times the first),
         the features are y = C_1 U C_2ᵀ with C_i[t, x] = g_i[(dec·t − x) mod
-        n_i]: two real matrix products per map, no DFT.  Used where a level
-        needs no other product (the last layer), when the products take at
-        most 4 n log2 n multiply-adds (n points in the grid: about what the
-        DFT, the filter product and the inverse DFT they replace cost).
+        n_i]: two real matrix products per map, no DFT.  Used on every
+        level, when the products take at most 4 n log2 n multiply-adds (n
+        points in the grid: about what the DFT, the filter product and the
+        inverse DFT cost).  On the last layer they replace all three; on a
+        level with children, whose spectra are needed anyway, the product
+        of the alias terms (one per alias of a coarse decimation) and the
+        inverse DFT: measured faster on cases a–c (docs/performance.md).
         Returns ``(C_1, C_2)`` on the device; None where χ is not separable
         or requires gradients (learned).
         """
@@ -550,17 +553,25 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
             blocks = [] if last else plan.blocks_at(level, paths, be)
             filters_real, lowpass_real = is_real and plan.filters_real, is_real and plan.lowpass_real
             out_dec = plan.output_decimation(level)
-            if not blocks and lowpass_real and ndim == 2:
-                separable = plan.separable_lowpass(level, out_dec, be, real_dtype)
-                if separable is not None:
-                    feats.append((paths, level * out_dec, _separable_filter(xp, U, separable)))
+            separable = plan.separable_lowpass(level, out_dec, be, real_dtype) if lowpass_real and ndim == 2 else None
+            if separable is not None:
+                feats.append((paths, level * out_dec, _separable_filter(xp, U, separable)))
+                if not blocks:
                     continue
-            lowpass = plan.responses(level, None, out_dec, be, real_dtype, lowpass_real)
+            lowpass = None if separable else plan.responses(level, None, out_dec, be, real_dtype, lowpass_real)
             filters = [plan.responses(level, ks, dec, be, real_dtype, filters_real) for dec, _, ks, _ in blocks]
-            need_full = not lowpass_real or lowpass[2] or any(not filters_real or r[2] for r in filters)
+            need_full = any(not filters_real or r[2] for r in filters) or (
+                lowpass is not None and (not lowpass_real or lowpass[2])
+            )
             spectra = _Spectra(be, U, ndim, is_real, need_full)
-            phi = _filter_inverse(be, spectra, lowpass, out_dec, slice(None), ndim, lowpass_real)
-            feats.append((paths, level * out_dec, phi))
+            if lowpass is not None:
+                feats.append(
+                    (
+                        paths,
+                        level * out_dec,
+                        _filter_inverse(be, spectra, lowpass, out_dec, slice(None), ndim, lowpass_real),
+                    )
+                )
             for (dec, parents, _, new_paths), responses in zip(blocks, filters):
                 V = _filter_inverse(be, spectra, responses, dec, parents, ndim, filters_real)
                 V = plan.pooling(plan.nonlinearity(V), ndim)
