@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 
 import array_api_compat
 import numpy as np
@@ -73,6 +74,29 @@ class TorchFFT:
         return self._torch._fft_r2c(x, [a % x.ndim for a in axes], 0, False)
 
 
+_ONE_THREAD = threading.Lock()
+_one_thread = {"inside": 0, "saved": None}
+
+
+@contextlib.contextmanager
+def _torch_one_intra_op_thread():
+    """torch's intra-op threads set to one while any caller is inside, then restored (a process-wide setting)."""
+    import torch
+
+    with _ONE_THREAD:
+        if _one_thread["inside"] == 0:
+            _one_thread["saved"] = torch.get_num_threads()
+            torch.set_num_threads(1)
+        _one_thread["inside"] += 1
+    try:
+        yield
+    finally:
+        with _ONE_THREAD:
+            _one_thread["inside"] -= 1
+            if _one_thread["inside"] == 0:
+                torch.set_num_threads(_one_thread["saved"])
+
+
 class Backend:
     """FFT and device glue for one array library; everything else is ``self.xp``.
 
@@ -113,6 +137,22 @@ class Backend:
 
         grad, inference = torch.is_grad_enabled(), torch.is_inference_mode_enabled()
         return lambda: torch.inference_mode() if inference else torch.set_grad_enabled(grad)
+
+    def one_thread_per_chunk(self):
+        """A context manager for chunks run one per core in threads: their kernels use no threads of their own.
+
+        NumPy's BLAS gets one thread (threadpoolctl); torch on a CPU one
+        intra-op thread (``torch.set_num_threads``, process-wide while any
+        such call runs; restored after): chunk threads with intra-op threads
+        of their own oversubscribe the cores (docs/performance.md).
+        """
+        import threadpoolctl
+
+        stack = contextlib.ExitStack()
+        stack.enter_context(threadpoolctl.threadpool_limits(1, user_api="blas"))
+        if self.is_torch and str(self.device) == "cpu":
+            stack.enter_context(_torch_one_intra_op_thread())
+        return stack
 
     def set_product(self, out, a, b):
         """out[...] = a·b (broadcasting), written straight into ``out`` where autograd allows."""

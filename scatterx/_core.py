@@ -41,7 +41,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import threadpoolctl
 
 from ._backend import Backend
 from .operators import Nonlinearity, NoPooling, Pooling
@@ -469,9 +468,10 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
     On a CPU, chunks run in one thread per core (NumPy's, SciPy's and
     torch's kernels release the GIL; each chunk's SciPy FFTs then use one
     thread): the element-wise work, single-threaded in NumPy and made of
-    many small kernels in both, is spread over the cores too.  torch keeps
-    its own intra-op threads (docs/performance.md compares the two ways);
-    each chunk thread runs in the caller's autograd mode.  ``max_memory``
+    many small kernels in both, is spread over the cores too.  The kernels
+    inside a chunk then use one thread each (BLAS, torch's intra-op
+    threads: :meth:`Backend.one_thread_per_chunk`), and each chunk thread
+    runs in the caller's autograd mode.  ``max_memory``
     (bytes) bounds the modelled working set (:func:`item_bytes`) of the
     chunks running at once; chunks change the result only by rounding (a
     batched matrix product of another row count may round differently).
@@ -504,11 +504,7 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
 
     threads = min(len(starts), threads)
     if threads > 1:
-        # One BLAS thread per chunk thread: nested BLAS threads oversubscribe the cores.
-        with (
-            threadpoolctl.threadpool_limits(1, user_api="blas"),
-            concurrent.futures.ThreadPoolExecutor(threads) as pool,
-        ):
+        with be.one_thread_per_chunk(), concurrent.futures.ThreadPoolExecutor(threads) as pool:
             parts = list(pool.map(run, range(len(starts))))
     else:
         parts = [run(i) for i in range(len(starts))]

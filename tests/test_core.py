@@ -160,3 +160,24 @@ def test_chunks_in_threads_keep_the_callers_autograd_mode(rng):
         assert not chunked(x).requires_grad
     with torch.inference_mode():
         assert chunked(x).is_inference()
+
+
+@requires_torch
+def test_chunk_threads_restore_torchs_thread_count_even_when_calls_overlap(rng):
+    # Chunks run one per core with one intra-op thread each; the process-wide setting is
+    # restored when the last of the overlapping calls (eight, four at a time) leaves.
+    import concurrent.futures
+
+    net = NETWORKS["morlet 2-D, sub-sampled"]()
+    chunked = net.replace(max_memory=2 * net.item_bytes(np.float32))
+    x = torch.from_numpy(rng.standard_normal((6, 32, 32)).astype(np.float32))
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(3)
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            outs = list(pool.map(lambda _: chunked(x), range(8)))
+        assert torch.get_num_threads() == 3
+        for out in outs:
+            torch.testing.assert_close(out, outs[0], rtol=0, atol=0)
+    finally:
+        torch.set_num_threads(before)
