@@ -36,6 +36,7 @@ import concurrent.futures
 import itertools
 import math
 import os
+import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -462,6 +463,35 @@ def chunking(x, plans, ndim, be, max_memory=None):
     return max_memory // (per_item * threads), threads
 
 
+_POOLS: dict[int, concurrent.futures.ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def chunk_pool(threads):
+    """The worker threads that run chunks, ``threads`` of them, kept from one call to the next.
+
+    Threads made afresh for every call cost page faults: the memory a
+    thread's allocator arena held is handed back to the system with the
+    thread and mapped in again by the next ones (docs/performance.md counts
+    them).  Calls from several threads share the workers; a forked child
+    makes its own.
+    """
+    with _POOLS_LOCK:
+        pool = _POOLS.get(threads)
+        if pool is None:
+            pool = _POOLS[threads] = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="scatterx-chunk")
+        return pool
+
+
+def _forget_pools():
+    global _POOLS_LOCK
+    _POOLS.clear()  # the parent's worker threads do not exist in a forked child
+    _POOLS_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pools)
+
+
 def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=None):
     """Run the network described by ``plans`` on ``x``, in batch chunks; see :func:`propagate_batch`.
 
@@ -504,8 +534,14 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
 
     threads = min(len(starts), threads)
     if threads > 1:
-        with be.one_thread_per_chunk(), concurrent.futures.ThreadPoolExecutor(threads) as pool:
-            parts = list(pool.map(run, range(len(starts))))
+        with be.one_thread_per_chunk():
+            futures = [chunk_pool(threads).submit(run, i) for i in range(len(starts))]
+            try:
+                parts = [f.result() for f in futures]
+            except BaseException:  # an error or an interrupt: the chunks not started yet are not run
+                for f in futures:
+                    f.cancel()
+                raise
     else:
         parts = [run(i) for i in range(len(starts))]
     if propagated is not None:

@@ -12,6 +12,8 @@ two matrix products replace the DFT) and in 1-D.  Kymatio's transforms (a separa
 own decimations) are checked against Kymatio itself in test_kymatio.py.
 """
 
+import os
+
 import numpy as np
 import pytest
 from conftest import DTYPES, requires_torch, torch
@@ -181,3 +183,33 @@ def test_chunk_threads_restore_torchs_thread_count_even_when_calls_overlap(rng):
             torch.testing.assert_close(out, outs[0], rtol=0, atol=0)
     finally:
         torch.set_num_threads(before)
+
+
+def _chunked_features_in_a_forked_child(queue):
+    net = NETWORKS["morlet 2-D, sub-sampled"]()
+    chunked = net.replace(max_memory=2 * net.item_bytes(np.float64))
+    queue.put(np.asarray(chunked(np.random.default_rng(3).standard_normal((4, 32, 32)))))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_chunk_workers_kept_between_calls_are_remade_in_a_forked_child():
+    # The chunk threads outlive a call; a child forked afterwards has none of them and makes its own
+    # (with the parent's threads it would wait forever: the timeout turns that into a failure).
+    import multiprocessing
+
+    net = NETWORKS["morlet 2-D, sub-sampled"]()
+    chunked = net.replace(max_memory=2 * net.item_bytes(np.float64))
+    x = np.random.default_rng(3).standard_normal((4, 32, 32))
+    expected = np.asarray(chunked(x))  # the parent's workers now exist
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_chunked_features_in_a_forked_child, args=(queue,))
+    child.start()
+    try:
+        got = queue.get(timeout=120)
+        child.join(timeout=60)
+    finally:
+        if child.is_alive():
+            child.kill()
+    assert child.exitcode == 0
+    np.testing.assert_array_equal(got, expected)
