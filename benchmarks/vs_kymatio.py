@@ -20,7 +20,9 @@ CPU time).  Reported:
   strides, arguments), the time of the call on the array scatterx passed
   over that on a fresh C-ordered copy (interleaved, the fastest of 7
   rounds of about a millisecond each); the worst is in the table, flagged
-  when above 1.2, and all are in the JSON;
+  when above 1.2, and all are in the JSON, with whether the array was
+  already C-ordered and its offset from a 64-byte boundary (a C-ordered
+  array's "tax" measures timing noise or alignment, not layout);
 * **peak extra memory**: in a fresh process per library (glibc told to
   return freed blocks at once, ``MALLOC_MMAP_THRESHOLD_``), the peak
   resident size during a warm transform minus the size before it
@@ -154,6 +156,10 @@ def _fresh(a):
     return a.clone(memory_format=torch.contiguous_format) if isinstance(a, torch.Tensor) else np.array(a, order="C")
 
 
+def _address(a):
+    return a.data_ptr() if isinstance(a, torch.Tensor) else a.ctypes.data
+
+
 def _strides(a):
     return tuple(a.stride()) if isinstance(a, torch.Tensor) else tuple(s // a.itemsize for s in a.strides)
 
@@ -206,6 +212,7 @@ def layout_taxes(log, sync, rounds=7):
         rows.append(
             {"call": name, "shape": shape, "dtype": dtype, "strides": strides, "given_s": g, "contiguous_s": c}
             | {"tax": g / c, "c_ordered": strides == _strides(fresh)}
+            | {"offset_in_64_bytes": _address(a) % 64, "fresh_offset_in_64_bytes": _address(fresh) % 64}
         )
     return rows
 
