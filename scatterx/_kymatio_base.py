@@ -22,7 +22,8 @@ import operator
 import array_api_compat
 import numpy as np
 
-from ._core import assemble, propagate
+from ._chunks import propagate
+from ._core import assemble
 from ._validate import ParameterTypeError, check_input, positive_int
 from .plans import PlanCache, level_log2
 

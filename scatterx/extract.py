@@ -246,7 +246,7 @@ class _Chunks:
 def _default_chunk(net, n_items, dtype):
     """~DEFAULT_CHUNK_BYTES of features, a multiple of the core's own batch (same bits as net(x))."""
     from ._backend import Backend
-    from ._core import chunking
+    from ._chunks import chunking
 
     c = max(1, DEFAULT_CHUNK_BYTES // (net.n_features * np.dtype(dtype).itemsize))
     probe = np.zeros((1,) + net.shape, dtype)

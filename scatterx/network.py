@@ -31,7 +31,8 @@ import frames as _frames
 from frames._checks import check_bytes, check_depth, check_keys
 
 from ._backend import Backend
-from ._core import assemble, item_bytes, propagate
+from ._chunks import item_bytes, propagate
+from ._core import assemble
 from ._tolerances import ADMISSIBILITY_RTOL
 from ._validate import ParameterTypeError, as_shape, check_input, positive_int
 from .operators import Modulus, Nonlinearity, NoPooling, Pooling, nonlinearity_from_dict, pooling_from_dict
@@ -175,11 +176,11 @@ class Network:
         ``net(x)`` is ``layers(x)`` flattened.
     max_memory : int, optional
         Bytes that the batch chunks processed at once may hold (the
-        modelled working set, ``scatterx._core.item_bytes``); a larger batch
+        modelled working set, ``scatterx._chunks.item_bytes``); a larger batch
         is split into chunks, which changes results only by rounding (BLAS
         may round a batched product of another row count differently).  Default:
         chunks of about 32 MiB on a CPU (one thread per core), 1 GiB on
-        CUDA (``scatterx._core.CHUNK_BYTES``).  Too small for one item: ValueError.  Not part of
+        CUDA (``scatterx._chunks.CHUNK_BYTES``).  Too small for one item: ValueError.  Not part of
         ``to_dict``.
     """
 
@@ -311,7 +312,7 @@ class Network:
         """Bytes of the modelled working set of one item in ``dtype`` (float32/float64) on NumPy.
 
         ``max_memory`` below this is refused; a batch of B items needs about
-        B times this (``scatterx._core.item_bytes``).
+        B times this (``scatterx._chunks.item_bytes``).
         """
         probe = np.zeros((1,) * (self.ndim + 1), dtype)
         itemsize = np.dtype(np.result_type(dtype, np.complex64)).itemsize

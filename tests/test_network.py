@@ -211,12 +211,12 @@ def test_cuda_matches_cpu(dtype, rng):
 
 
 def test_batch_chunking_changes_nothing(rng, monkeypatch):
-    from scatterx import _core
+    from scatterx import _chunks
 
     net = two_layer(sx.Tanh(), sx.Average(2), prune="frequency-decreasing")
     f = rng.standard_normal((7, 32, 32))
     whole, (feats, W) = net.layers(f), net.energy(f)
-    monkeypatch.setitem(_core.CHUNK_BYTES, "cpu", 1)  # one image per chunk
+    monkeypatch.setitem(_chunks.CHUNK_BYTES, "cpu", 1)  # one image per chunk
     for a, b in zip(net.layers(f), whole):
         np.testing.assert_array_equal(a, b)
     feats2, W2 = net.energy(f)
@@ -225,7 +225,7 @@ def test_batch_chunking_changes_nothing(rng, monkeypatch):
 
 
 def _one_item_bytes(net, x):
-    from scatterx import _core
+    from scatterx import _chunks
     from scatterx._backend import Backend
 
     plans = net.plans(True) if isinstance(net, sx.Network) else net.plans()
@@ -235,7 +235,7 @@ def _one_item_bytes(net, x):
         else ((net._M_padded, net._N_padded) if net.ndim == 2 else (net.pad_left + net.shape[0] + net.pad_right,))
     )
     itemsize = 16 if x.dtype == np.float64 else 8
-    return _core.item_bytes(plans, grid, net.ndim, Backend(x), itemsize)
+    return _chunks.item_bytes(plans, grid, net.ndim, Backend(x), itemsize)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -1,0 +1,168 @@
+"""Batches cut into chunks, run one per core in worker threads, through the compute core.
+
+How large a chunk is (a model of one item's working set, :func:`item_bytes`,
+against :data:`CHUNK_BYTES` or the user's ``max_memory``), how many run at
+once, the worker threads that run them (kept from one call to the next),
+and the join of their results.  The arithmetic of one chunk is
+:func:`scatterx._core.propagate_batch`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import math
+import os
+import threading
+
+from ._backend import Backend
+from ._core import propagate_batch
+
+__all__ = ["CHUNK_BYTES", "item_bytes", "chunking", "chunk_pool", "propagate"]
+
+
+# Working set of one batch chunk (see item_bytes): cache-sized on a CPU, where
+# one huge product is slower than several small ones, large on a GPU; the
+# measurements behind these sizes are in docs/performance.md.
+CHUNK_BYTES = {"cpu": 32 << 20, "cpu-torch": 32 << 20, "cuda": 1 << 30}
+
+
+def item_bytes(plans, grid, ndim, be, itemsize):
+    """Working set of one item: twice its spectra plus its children's maps at the busiest layer.
+
+    Walks the plans' blocks without arrays (same pruning and decimations as
+    :func:`~scatterx._core.propagate_batch`); ``itemsize`` is that of the complex dtype.  The
+    factor 2 covers the transient copy of each array (products before the
+    inverse DFT, DFT outputs); docs/performance.md compares it with
+    measured peaks.
+    """
+    size = lambda level: math.prod(grid) // level**ndim
+    groups = {1: [()]}
+    peak = 0
+    for n, plan in enumerate(plans):
+        spectra = sum(len(paths) * size(level) for level, paths in groups.items())
+        children = {}
+        if n < len(plans) - 1:
+            for level, paths in groups.items():
+                for dec, _, _, new_paths in plan.blocks_at(level, paths, be):
+                    children.setdefault(level * dec * plan.pooling.factor, []).extend(new_paths)
+        peak = max(peak, spectra + sum(len(ps) * size(lvl) for lvl, ps in children.items()))
+        groups = children
+    return 2 * peak * itemsize
+
+
+def chunking(x, plans, ndim, be, max_memory=None):
+    """(items per batch chunk, chunks run at once).
+
+    On a CPU, one chunk per core runs at once (or per
+    ``scatterx._backend.WORKERS``: a Dask worker sets it to its share of the
+    cores); on a GPU one.  Default: a working set (:func:`item_bytes`) of
+    about :data:`CHUNK_BYTES` per chunk; with ``max_memory`` (bytes), the
+    chunks running at once stay within it together.
+    """
+    cuda = "cuda" in str(be.device)
+    threads = 1 if cuda else be.workers if be.workers > 0 else os.cpu_count() or 1
+    itemsize = 16 if x.dtype in (be.xp.float64, be.xp.complex128) else 8
+    per_item = item_bytes(plans, tuple(x.shape[1:]), ndim, be, itemsize)
+    if max_memory is None:
+        device = "cuda" if cuda else "cpu-torch" if be.is_torch else "cpu"
+        return max(1, CHUNK_BYTES[device] // per_item), threads
+    if per_item > max_memory:
+        raise ValueError(
+            f"max_memory={max_memory} bytes is below the working set of one item of grid "
+            f"{tuple(x.shape[1:])} in this network ({per_item} bytes); expected max_memory >= "
+            f"{per_item}"
+        )
+    threads = min(threads, max_memory // per_item)
+    return max_memory // (per_item * threads), threads
+
+
+_POOLS: dict[int, concurrent.futures.ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def chunk_pool(threads):
+    """The worker threads that run chunks, ``threads`` of them, kept from one call to the next.
+
+    Threads made afresh for every call cost page faults: the memory a
+    thread's allocator arena held is handed back to the system with the
+    thread and mapped in again by the next ones (docs/performance.md counts
+    them).  Calls from several threads share the workers; a forked child
+    makes its own.
+    """
+    with _POOLS_LOCK:
+        pool = _POOLS.get(threads)
+        if pool is None:
+            pool = _POOLS[threads] = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="scatterx-chunk")
+        return pool
+
+
+def _forget_pools():
+    global _POOLS_LOCK
+    _POOLS.clear()  # the parent's worker threads do not exist in a forked child
+    _POOLS_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pools)
+
+
+def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=None):
+    """Run the network described by ``plans`` on ``x``, in batch chunks; see :func:`~scatterx._core.propagate_batch`.
+
+    On a CPU, chunks run in one thread per core (NumPy's, SciPy's and
+    torch's kernels release the GIL; each chunk's SciPy FFTs then use one
+    thread): the element-wise work, single-threaded in NumPy and made of
+    many small kernels in both, is spread over the cores too.  The kernels
+    inside a chunk then use one thread each (BLAS, torch's intra-op
+    threads: :meth:`Backend.one_thread_per_chunk`), and each chunk thread
+    runs in the caller's autograd mode.  ``max_memory``
+    (bytes) bounds the modelled working set (:func:`item_bytes`) of the
+    chunks running at once; chunks change the result only by rounding (a
+    batched matrix product of another row count may round differently).
+    """
+    be = Backend(x)
+    chunk, threads = chunking(x, plans, ndim, be, max_memory)
+    if x.shape[0] <= chunk:
+        return propagate_batch(x, plans, ndim, real_input=real_input, propagated=propagated)
+    xp = be.xp
+    # As many chunks as that size needs, rounded up to a multiple of the threads, of equal sizes:
+    # no thread is left with a short last chunk while another works.
+    count = -(-x.shape[0] // chunk)
+    count = -(-count // threads) * threads if count > threads else count
+    chunk = -(-x.shape[0] // count)
+    starts = range(0, x.shape[0], chunk)
+    energies = [[] if propagated is not None else None for _ in starts]
+
+    mode = be.thread_mode()
+
+    def run(i):
+        with mode():
+            return propagate_batch(
+                x[starts[i] : starts[i] + chunk],
+                plans,
+                ndim,
+                real_input=real_input,
+                propagated=energies[i],
+                workers=None if be.is_torch else 1,
+            )
+
+    threads = min(len(starts), threads)
+    if threads > 1:
+        with be.one_thread_per_chunk():
+            futures = [chunk_pool(threads).submit(run, i) for i in range(len(starts))]
+            try:
+                parts = [f.result() for f in futures]
+            except BaseException:  # an error or an interrupt: the chunks not started yet are not run
+                for f in futures:
+                    f.cancel()
+                raise
+    else:
+        parts = [run(i) for i in range(len(starts))]
+    if propagated is not None:
+        propagated.extend(xp.concat([w[n] for w in energies], axis=0) for n in range(len(energies[0])))
+    return [
+        [
+            (paths, level, xp.concat([part[n][g][2] for part in parts], axis=1))
+            for g, (paths, level, _) in enumerate(layer)
+        ]
+        for n, layer in enumerate(parts[0])
+    ]
