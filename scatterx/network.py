@@ -181,7 +181,9 @@ class Network:
         may round a batched product of another row count differently).  Default:
         chunks of about 32 MiB on a CPU (one thread per core), 1 GiB on
         CUDA (``scatterx._chunks.CHUNK_BYTES``).  Too small for one item: ValueError.  Not part of
-        ``to_dict``.
+        ``to_dict``.  While chunks run in threads on a CPU, torch's
+        intra-op threads are set to one (process-wide, restored when the
+        call returns) and BLAS uses one thread per chunk.
     """
 
     def __init__(self, modules, shape, *, prune=None, real_input=True, feature_grid=None, max_memory=None):
