@@ -66,7 +66,7 @@ with torch.no_grad():
 print(f"|||Φ(f) − Φ(h)|||² = {lhs:.4f} ≤ ‖f − h‖² = {float((f - h).pow(2).sum()):.4f}")
 
 # %%
-# The first layer's filters |ĝ_λ(ν)| before and after training (zero frequency at the centre).
+# The first layer's filters, ``|ĝ_λ(ν)|``, before and after training (zero frequency at the centre).
 import matplotlib.pyplot as plt
 
 with torch.no_grad():
