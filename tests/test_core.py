@@ -7,9 +7,11 @@ core must agree with it to rounding, on NumPy and torch, in float32 and
 float64, for complex filters (Morlet: full spectra, band-limited, so alias
 terms are dropped where sub-sampling by 4 or 8 folds many aliases onto
 one coarse frequency), filters real in space (shearlets: half spectra),
-low-passes that factor over the axes (Morlet's Gaussian: on the last layer
-two matrix products replace the DFT) and in 1-D.  Kymatio's transforms (a separable low-pass, its
-own decimations) are checked against Kymatio itself in test_kymatio.py.
+low-passes that factor over the axes (Morlet's Gaussian: on every layer
+two matrix products give the features, where they are cheaper than the
+DFTs), filter products summed in blocks of several sizes, and in 1-D.
+Kymatio's transforms (a separable low-pass, its own decimations) are
+checked against Kymatio itself in test_kymatio.py.
 """
 
 import os
