@@ -7,10 +7,13 @@ The core knows layers only through :class:`LayerPlan`.  A path that has been
 decimated by a total factor r (its *level*) lives on the grid ``shape // r``.
 For each level present in a layer, the core
 
-1. takes the DFT of all paths at that level at once,
+1. takes the DFT of all paths at that level at once (where any product
+   needs it),
 2. emits the layer's features: multiply by the output-generating atom χ̂,
    periodise the spectrum by the plan's output decimation (= subsample the
-   output in space), inverse DFT;
+   output in space), inverse DFT; or, where χ factors over the axes of a
+   2-D grid, two real matrix products on the maps themselves
+   (:meth:`LayerPlan.separable_lowpass`);
 3. builds the next layer's paths for every (parent, filter) pair the plan
    keeps, batched in dense blocks of parents × filters: multiply by ĝ_λ,
    periodise by the decimation of λ (sub-sampling before a pointwise M is
