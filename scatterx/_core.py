@@ -357,16 +357,18 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real):
     whole = bool(terms) and terms[0][2:4] == (0, K) and all(b == slice(0, n) for b, n in zip(terms[0][1], cell))
     Y = (xp.empty if whole else xp.zeros)(shape, dtype=X.dtype, device=be.device)
     item = K * math.prod(cell) * X.dtype.itemsize
-    steps = [
-        (
-            (slice(None), slice(None)) + tuple(slice(a.start + b.start, a.start + b.stop) for a, b in zip(alias, box)),
-            (slice(k0, k1), slice(None), slice(None)) + box,
-            k1 - k0 > 1,
-            xp.reshape(G, (k1 - k0, 1, 1) + tuple(G.shape[1:])),
+    steps = []  # per term: what it reads of the spectra, where it adds in the output, and its filters
+    for j, box, k0, k1, G in terms:
+        region = tuple(slice(a.start + b.start, a.start + b.stop) for a, b in zip(alias_slices(j, coarse, width), box))
+        target = (slice(k0, k1), slice(None), slice(None)) + box
+        steps.append(
+            (
+                (slice(None), slice(None)) + region,
+                target,
+                k1 - k0 > 1,
+                xp.reshape(G, (k1 - k0, 1, 1) + tuple(G.shape[1:])),
+            )
         )
-        for j, box, k0, k1, G in terms
-        for alias in [alias_slices(j, coarse, width)]
-    ]
     for ps, bs in _product_blocks(be, shape[1], shape[2], item):
         Xb, Yb = X[ps, bs], Y[:, ps, bs]
         for i, (region, target, shared, G) in enumerate(steps):
