@@ -27,13 +27,14 @@ CHUNK_BYTES = {"cpu": 32 << 20, "cpu-torch": 32 << 20, "cuda": 1 << 30}
 
 
 def item_bytes(plans, grid, ndim, be, itemsize):
-    """Working set of one item: twice its spectra plus its children's maps at the busiest layer.
+    """A bound on the working set of one item: twice its spectra plus its children's maps at the busiest layer.
 
     Walks the plans' blocks without arrays (same pruning and decimations as
-    :func:`~scatterx._core.propagate_batch`); ``itemsize`` is that of the complex dtype.  The
-    factor 2 covers the transient copy of each array (products before the
-    inverse DFT, DFT outputs); docs/performance.md compares it with
-    measured peaks.
+    :func:`~scatterx._core.propagate_batch`); ``itemsize`` is that of the
+    complex dtype.  This is what a whole layer at once would hold, with a
+    transient copy of each array; the core, depth first and cache-blocked,
+    holds less (docs/performance.md gives measured peaks), so chunks sized
+    by it stay within ``max_memory``.
     """
     size = lambda level: math.prod(grid) // level**ndim
     groups = {1: [()]}
@@ -105,7 +106,7 @@ def _forget_pools():
 os.register_at_fork(after_in_child=_forget_pools)
 
 
-def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=None):
+def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=None, crop=None):
     """Run the network described by ``plans`` on ``x``, in batch chunks; see :func:`~scatterx._core.propagate_batch`.
 
     On a CPU, chunks run in one thread per core (NumPy's, SciPy's and
@@ -118,11 +119,19 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
     (bytes) bounds the modelled working set (:func:`item_bytes`) of the
     chunks running at once; chunks change the result only by rounding (a
     batched matrix product of another row count may round differently).
+
+    ``crop(array, level)``: the part of a group's features to keep (a view;
+    the Kymatio frontends drop the padding), taken in the chunk's thread.
+    Each chunk's features are copied into the joined output as soon as the
+    chunk is done, in order, and then let go: what is held at once is the
+    output and the chunks in flight (docs/performance.md).
     """
     be = Backend(x)
+    crop = crop or (lambda a, level: a)
     chunk, threads = chunking(x, plans, ndim, be, max_memory)
     if x.shape[0] <= chunk:
-        return propagate_batch(x, plans, ndim, real_input=real_input, propagated=propagated)
+        layers = propagate_batch(x, plans, ndim, real_input=real_input, propagated=propagated)
+        return [[(paths, level, crop(a, level)) for paths, level, a in layer] for layer in layers]
     xp = be.xp
     # As many chunks as that size needs, rounded up to a multiple of the threads, of equal sizes:
     # no thread is left with a short last chunk while another works.
@@ -136,7 +145,7 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
 
     def run(i):
         with mode():
-            return propagate_batch(
+            layers = propagate_batch(
                 x[starts[i] : starts[i] + chunk],
                 plans,
                 ndim,
@@ -144,25 +153,44 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
                 propagated=energies[i],
                 workers=None if be.is_torch else 1,
             )
+            return [[(paths, level, crop(a, level)) for paths, level, a in layer] for layer in layers]
+
+    joined = []
+
+    def join(i, part):
+        """Chunk ``i``'s features into their rows of the output (made at the first chunk, of its groups)."""
+        if not joined:
+            joined.extend(
+                [
+                    (
+                        paths,
+                        level,
+                        xp.empty((a.shape[0], x.shape[0]) + tuple(a.shape[2:]), dtype=a.dtype, device=be.device),
+                    )
+                    for paths, level, a in layer
+                ]
+                for layer in part
+            )
+        for layer, mine in zip(joined, part):
+            for (_, _, dest), (_, _, a) in zip(layer, mine):
+                dest[:, starts[i] : starts[i] + a.shape[1]] = a
 
     threads = min(len(starts), threads)
     if threads > 1:
         with be.one_thread_per_chunk():
             futures = [chunk_pool(threads).submit(run, i) for i in range(len(starts))]
             try:
-                parts = [f.result() for f in futures]
+                for i, f in enumerate(futures):
+                    join(i, f.result())
+                    futures[i] = None  # its features are in the output now
             except BaseException:  # an error or an interrupt: the chunks not started yet are not run
                 for f in futures:
-                    f.cancel()
+                    if f is not None:
+                        f.cancel()
                 raise
     else:
-        parts = [run(i) for i in range(len(starts))]
+        for i in range(len(starts)):
+            join(i, run(i))
     if propagated is not None:
         propagated.extend(xp.concat([w[n] for w in energies], axis=0) for n in range(len(energies[0])))
-    return [
-        [
-            (paths, level, xp.concat([part[n][g][2] for part in parts], axis=1))
-            for g, (paths, level, _) in enumerate(layer)
-        ]
-        for n, layer in enumerate(parts[0])
-    ]
+    return joined

@@ -5,28 +5,33 @@ PyTorch (CPU, CUDA, autograd) run the same lines.
 
 The core knows layers only through :class:`LayerPlan`.  A path that has been
 decimated by a total factor r (its *level*) lives on the grid ``shape // r``.
-For each level present in a layer, the core
+The core visits the network depth first: a group of paths (one level,
+i.e. one total decimation, its maps one array) at layer n
 
-1. takes the DFT of all paths at that level at once (where any product
-   needs it),
+1. takes the DFT of all its maps at once (where any product needs it),
 2. emits the layer's features: multiply by the output-generating atom χ̂,
    periodise the spectrum by the plan's output decimation (= subsample the
    output in space), inverse DFT; or, where χ factors over the axes of a
    2-D grid, two real matrix products on the maps themselves
    (:meth:`LayerPlan.separable_lowpass`);
-3. builds the next layer's paths for every (parent, filter) pair the plan
-   keeps, batched in dense blocks of parents × filters: multiply by ĝ_λ,
-   periodise by the decimation of λ (sub-sampling before a pointwise M is
-   exact, and cheaper after the product), inverse DFT, non-linearity M,
-   pooling P.
+3. builds, block by block, the next layer's paths for every (parent,
+   filter) pair the plan keeps, batched in dense blocks of parents ×
+   filters: multiply by ĝ_λ, periodise by the decimation of λ (sub-sampling
+   before a pointwise M is exact, and cheaper after the product), inverse
+   DFT, non-linearity M, pooling P, and hands each block's children to
+   layer n + 1 as a group before the next block is computed.
 
-Layout.  Inside the core a layer's maps are one array (paths, batch, *grid),
+What is held at once is one group per layer with the spectra of its
+parents, not a whole layer; inside a block, the products, their inverse
+DFT and M run on cache-sized parts (:func:`_filter_inverse`).
+
+Layout.  Inside the core a group's maps are one array (paths, batch, *grid),
 C-ordered: every DFT runs on contiguous trailing axes (a strided layout can
 cost an FFT library several times the time, and how much depends on the
-CPU; see docs/performance.md), children of one block come out as one
-contiguous slab (filter-major: path (q, k) at row k·P + p), and joining the
-children of a level is a copy of whole slabs.  :func:`assemble` puts the
-features in the user's order (batch, paths, *grid).
+CPU; see docs/performance.md), and the children of one block come out as
+one contiguous array (filter-major: path (q, k) at row k·P + p).
+:func:`assemble` puts the features in the user's order (batch, paths,
+*grid).
 
 The generic :class:`~scatterx.Network` (one pooling factor per layer) and the
 Kymatio-compatible frontends (a decimation per filter scale) are two ways of
@@ -331,20 +336,23 @@ def _separable_filter(xp, U, matrices):
     return xp.permute_dims(xp.reshape(Y, (m1, m2) + lead), tuple(range(2, 2 + k)) + (0, 1))
 
 
-def _filter_inverse(be, spectra, responses, dec, parents, ndim, real):
+def _filter_inverse(be, spectra, responses, dec, parents, ndim, real, finish=None):
     """Filters (``responses``, see :meth:`LayerPlan.responses`) on the ``parents``' spectra, sub-sampled by ``dec``.
 
-    Returns the maps in space, (K·P, B, *grid/dec), filter-major.  The
+    Returns the maps in space, (K·P, B, *grid/dec), filter-major, passed
+    through ``finish`` (the layer's non-linearity and pooling) if given.  The
     periodised product is accumulated term by term into one C-ordered array,
     which the inverse DFT reads as it is.  A real input filtered by
     real-in-space responses has a real output: only half of its spectrum
     is formed and the inverse transform is real.
 
-    The sum runs block by block of (parents, batch) (:func:`_product_blocks`):
-    every term of a block is added while the block's part of the output
-    is still in the cache, and the parents' part that a term reads, used by
-    every filter of the term, is first copied into one contiguous array
-    (docs/performance.md measures both).
+    The work runs block by block of (parents, batch) (:func:`_product_blocks`):
+    every term of a block is added while the block is still in the cache,
+    then the block's inverse DFT and ``finish`` run, and only their result
+    is written into the output; the complex products and their transform
+    exist for one block at a time.  The parents' part that a term reads,
+    used by every filter of the term, is first copied into one contiguous
+    array (docs/performance.md measures both).
     """
     xp = be.xp
     K, terms, _ = responses
@@ -353,10 +361,8 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real):
     X = spectra.spectrum
     X = X[parents] if isinstance(parents, slice) else xp.take(X, parents, axis=0)
     cell = coarse[:-1] + (width,)
-    shape = (K,) + tuple(X.shape[:2]) + cell
+    P, B = X.shape[:2]
     whole = bool(terms) and terms[0][2:4] == (0, K) and all(b == slice(0, n) for b, n in zip(terms[0][1], cell))
-    Y = (xp.empty if whole else xp.zeros)(shape, dtype=X.dtype, device=be.device)
-    item = K * math.prod(cell) * X.dtype.itemsize
     steps = []  # per term: what it reads of the spectra, where it adds in the output, and its filters
     for j, box, k0, k1, G in terms:
         region = tuple(slice(a.start + b.start, a.start + b.stop) for a, b in zip(alias_slices(j, coarse, width), box))
@@ -369,8 +375,11 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real):
                 xp.reshape(G, (k1 - k0, 1, 1) + tuple(G.shape[1:])),
             )
         )
-    for ps, bs in _product_blocks(be, shape[1], shape[2], item):
-        Xb, Yb = X[ps, bs], Y[:, ps, bs]
+    blocks = _product_blocks(be, P, B, K * math.prod(cell) * X.dtype.itemsize)
+    out = None
+    for ps, bs in blocks:
+        Xb = X[ps, bs]
+        Yb = (xp.empty if whole else xp.zeros)((K,) + tuple(Xb.shape[:2]) + cell, dtype=X.dtype, device=be.device)
         for i, (region, target, shared, G) in enumerate(steps):
             A = Xb[region]
             if shared:  # read once per filter: contiguous rows are read faster than the block's strided ones
@@ -380,8 +389,15 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real):
                 be.set_product(Yb[target], A, G)
             else:
                 be.add_product(Yb[target], A, G)
-    Y = xp.reshape(Y, (shape[0] * shape[1],) + shape[2:])
-    return be.irfftn(Y, coarse, ndim) if real else be.ifftn(Y, ndim)
+        Vb = be.irfftn(Yb, coarse, ndim) if real else be.ifftn(Yb, ndim)
+        Vb = Vb if finish is None else finish(Vb)
+        if len(blocks) == 1:
+            out = Vb
+        else:
+            if out is None:
+                out = xp.empty((K, P, B) + tuple(Vb.shape[3:]), dtype=Vb.dtype, device=be.device)
+            out[:, ps, bs] = Vb
+    return xp.reshape(out, (K * P, B) + tuple(out.shape[3:]))
 
 
 # The output block of the filter products, in bytes: on a CPU a cache-sized
@@ -416,60 +432,60 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
     indices.  When ``propagated`` is a list, the propagated energy
     W_n = Σ_{|q|=n} ‖U[q]f‖² of every layer (shape (B,)) is appended.
     ``workers``: threads of SciPy's FFTs (NumPy only; default all cores).
+
+    Depth first: the children of one block (one level, one set of filters)
+    go through the rest of the network before the next block is computed,
+    so what is held at once is one block's maps per layer (and the spectra
+    of their parents), not a whole layer (docs/performance.md measures the
+    peak memory).
     """
     be = Backend(x, workers=workers)
     xp = be.xp
     real_dtype = np.float64 if x.dtype in (xp.float64, xp.complex128) else np.float32
-    groups = {1: ([()], xp.expand_dims(x, axis=0), real_input)}
-    out = []
-    for n, plan in enumerate(plans):
-        feats, children = [], {}
-        last = n == len(plans) - 1
+    out = [[] for _ in plans]
+    energy = [xp.zeros(x.shape[0], dtype=xp.real(x).dtype, device=be.device) for _ in plans]
+
+    def visit(n, level, paths, U, is_real=None):
+        """Layer ``n`` on the maps ``U`` (len(paths), B, *grid/level): its features, then each block's subtree.
+
+        ``U`` is passed as an expression, not a variable: once its spectrum
+        is taken, nothing holds it.  ``is_real``: U is real (default: from its dtype).
+        """
+        plan, last = plans[n], n == len(plans) - 1
+        is_real = xp.isdtype(U.dtype, "real floating") if is_real is None else is_real
         if propagated is not None:
-            propagated.append(
-                sum(
-                    (xp.sum(xp.abs(U) ** 2, axis=(0,) + tuple(range(2, U.ndim))) for _, U, _ in groups.values()),
-                    xp.zeros(x.shape[0], dtype=xp.real(x).dtype, device=be.device),
-                )
+            energy[n] = energy[n] + xp.sum(xp.abs(U) ** 2, axis=(0,) + tuple(range(2, U.ndim)))
+        blocks = [] if last else plan.blocks_at(level, paths, be)
+        filters_real, lowpass_real = is_real and plan.filters_real, is_real and plan.lowpass_real
+        out_dec = plan.output_decimation(level)
+        separable = plan.separable_lowpass(level, out_dec, be, real_dtype) if lowpass_real and ndim == 2 else None
+        if separable is not None:
+            out[n].append((paths, level * out_dec, _separable_filter(xp, U, separable)))
+            if not blocks:
+                return
+        lowpass = None if separable else plan.responses(level, None, out_dec, be, real_dtype, lowpass_real)
+        filters = [plan.responses(level, ks, dec, be, real_dtype, filters_real) for dec, _, ks, _ in blocks]
+        need_full = any(not filters_real or r[2] for r in filters) or (
+            lowpass is not None and (not lowpass_real or lowpass[2])
+        )
+        spectra = _Spectra(be, U, ndim, is_real, need_full)
+        del U  # from here on only its spectrum is needed
+        if lowpass is not None:
+            V = _filter_inverse(be, spectra, lowpass, out_dec, slice(None), ndim, lowpass_real)
+            out[n].append((paths, level * out_dec, V))
+        finish = lambda V: plan.pooling(plan.nonlinearity(V), ndim)  # noqa: E731
+        for (dec, parents, _, new_paths), responses in zip(blocks, filters):
+            child = level * dec * plan.pooling.factor
+            visit(
+                n + 1,
+                child,
+                new_paths,
+                _filter_inverse(be, spectra, responses, dec, parents, ndim, filters_real, finish),
             )
-        for level, (paths, U, is_real) in groups.items():
-            blocks = [] if last else plan.blocks_at(level, paths, be)
-            filters_real, lowpass_real = is_real and plan.filters_real, is_real and plan.lowpass_real
-            out_dec = plan.output_decimation(level)
-            separable = plan.separable_lowpass(level, out_dec, be, real_dtype) if lowpass_real and ndim == 2 else None
-            if separable is not None:
-                feats.append((paths, level * out_dec, _separable_filter(xp, U, separable)))
-                if not blocks:
-                    continue
-            lowpass = None if separable else plan.responses(level, None, out_dec, be, real_dtype, lowpass_real)
-            filters = [plan.responses(level, ks, dec, be, real_dtype, filters_real) for dec, _, ks, _ in blocks]
-            need_full = any(not filters_real or r[2] for r in filters) or (
-                lowpass is not None and (not lowpass_real or lowpass[2])
-            )
-            spectra = _Spectra(be, U, ndim, is_real, need_full)
-            if lowpass is not None:
-                feats.append(
-                    (
-                        paths,
-                        level * out_dec,
-                        _filter_inverse(be, spectra, lowpass, out_dec, slice(None), ndim, lowpass_real),
-                    )
-                )
-            for (dec, parents, _, new_paths), responses in zip(blocks, filters):
-                V = _filter_inverse(be, spectra, responses, dec, parents, ndim, filters_real)
-                V = plan.pooling(plan.nonlinearity(V), ndim)
-                children.setdefault(level * dec * plan.pooling.factor, []).append(
-                    (new_paths, V, xp.isdtype(V.dtype, "real floating"))
-                )
-        out.append(feats)
-        groups = {
-            lvl: (
-                sum((c[0] for c in cs), []),
-                cs[0][1] if len(cs) == 1 else xp.concat([c[1] for c in cs], axis=0),
-                all(c[2] for c in cs),
-            )
-            for lvl, cs in children.items()
-        }
+
+    visit(0, 1, [()], xp.expand_dims(x, axis=0), real_input)
+    if propagated is not None:
+        propagated.extend(energy)
     return out
 
 

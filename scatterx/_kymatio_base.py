@@ -177,20 +177,20 @@ class KymatioFrontend(PlanCache):
         x, lead, xp = check_input(x, grid, "x")
         if pad_widths is not None:
             x = reflect_pad(x, pad_widths)
-        layers = propagate(x, self.plans(), self.ndim, max_memory=self.max_memory)
-        return _layout(layers, lead, xp, self.out_type, meta_of, unpad)
+        layers = propagate(x, self.plans(), self.ndim, max_memory=self.max_memory, crop=unpad)
+        return _layout(layers, lead, xp, self.out_type, meta_of)
 
 
-def _layout(layers, lead, xp, out_type, meta_of, unpad):
+def _layout(layers, lead, xp, out_type, meta_of):
     """Kymatio's output: an array (…, C, *grid), a list of {'coef', meta…} or a dict {path: coef}.
 
-    ``layers``: per layer, the core's [(paths, level, array (paths, batch, *grid))];
-    ``unpad(array, level)`` crops a group's maps to the signal.  Paths come
+    ``layers``: per layer, the core's [(paths, level, array (paths, batch, *grid))],
+    cropped to the signal (``propagate``'s ``crop``).  Paths come
     in Kymatio's order: by order, then lexicographic.
     """
     records, blocks = [], []
     for groups in layers:
-        groups = [(paths, level, unpad(arr, level)) for paths, level, arr in groups if paths]
+        groups = [group for group in groups if group[0]]
         if len({tuple(a.shape[2:]) for _, _, a in groups}) == 1:
             paths, arr = assemble(groups, xp)
             blocks.append(arr)
