@@ -196,6 +196,8 @@ def layout_taxes(log, sync, rounds=7):
     for (name, shape, dtype, strides, _), (fft, _, a, args) in distinct.items():
         fresh = _fresh(a)
         call = getattr(fft, name)
+        if name == "ifftn":  # out of place here: repeated in place, one array would shrink into subnormals
+            args = args[:1]
         t0 = time.perf_counter()
         call(a, *args), call(fresh, *args)
         sync()

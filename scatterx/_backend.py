@@ -33,8 +33,9 @@ class SciPyFFT:
     def fftn(self, x, axes):
         return self._fft.fftn(x, axes=axes, workers=self.workers)
 
-    def ifftn(self, x, axes):
-        return self._fft.ifftn(x, axes=axes, workers=self.workers)
+    def ifftn(self, x, axes, overwrite=False):
+        # overwrite: pocketfft transforms x in place and returns it (no output to allocate)
+        return self._fft.ifftn(x, axes=axes, workers=self.workers, overwrite_x=overwrite)
 
     def rfftn(self, x, axes):
         return self._fft.rfftn(x, axes=axes, workers=self.workers)
@@ -58,8 +59,8 @@ class TorchFFT:
     def fftn(self, x, axes):
         return self._torch.fft.fftn(x, dim=axes)
 
-    def ifftn(self, x, axes):
-        return self._torch.fft.ifftn(x, dim=axes)
+    def ifftn(self, x, axes, overwrite=False):
+        return self._torch.fft.ifftn(x, dim=axes)  # torch has no in-place DFT: overwrite changes nothing
 
     def rfftn(self, x, axes):
         return self._torch.fft.rfftn(x, dim=axes)
@@ -114,8 +115,9 @@ class Backend:
     def fftn(self, x, ndim):
         return self.fft.fftn(x, tuple(range(-ndim, 0)))
 
-    def ifftn(self, x, ndim):
-        return self.fft.ifftn(x, tuple(range(-ndim, 0)))
+    def ifftn(self, x, ndim, overwrite=False):
+        """Inverse DFT; ``overwrite``: ``x`` is scratch that the library may transform in place."""
+        return self.fft.ifftn(x, tuple(range(-ndim, 0)), overwrite)
 
     def rfftn(self, x, ndim):
         """The half spectrum of a real ``x`` (last axis n//2 + 1)."""

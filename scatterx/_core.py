@@ -389,7 +389,7 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real, finish=Non
                 be.set_product(Yb[target], A, G)
             else:
                 be.add_product(Yb[target], A, G)
-        Vb = be.irfftn(Yb, coarse, ndim) if real else be.ifftn(Yb, ndim)
+        Vb = be.irfftn(Yb, coarse, ndim) if real else be.ifftn(Yb, ndim, overwrite=True)
         Vb = Vb if finish is None else finish(Vb)
         if len(blocks) == 1:
             out = Vb
