@@ -18,8 +18,8 @@ CPU time).  Reported:
   everything that is not a DFT;
 * **layout tax**: for each distinct recorded call (transform, shape, dtype,
   strides, arguments), the time of the call on the array scatterx passed
-  over that on a fresh C-ordered copy (interleaved, the fastest of 7
-  rounds of about a millisecond each); the worst is in the table, flagged
+  over that on a fresh C-ordered copy (interleaved, the fastest of 11
+  rounds of about 4 milliseconds each); the worst is in the table, flagged
   when above 1.2, and all are in the JSON, with whether the array was
   already C-ordered and its offset from a 64-byte boundary (a C-ordered
   array's "tax" measures timing noise or alignment, not layout);
@@ -181,11 +181,11 @@ def replay(calls, sync):
     return time.perf_counter() - t0
 
 
-def layout_taxes(log, sync, rounds=7):
+def layout_taxes(log, sync, rounds=11):
     """Per distinct call: the fastest of ``rounds`` on the array scatterx passed, and on a fresh C-ordered copy.
 
-    Interleaved; each round repeats a call until it has run for about a
-    millisecond (a single short call is below the timer's noise); the
+    Interleaved; each round repeats a call until it has run for about 4
+    milliseconds (a single short call is below the timer's noise); the
     minimum, not the median: other jobs only ever add time.
     """
     distinct = {}
@@ -201,7 +201,7 @@ def layout_taxes(log, sync, rounds=7):
         t0 = time.perf_counter()
         call(a, *args), call(fresh, *args)
         sync()
-        repeat = max(1, int(2e-3 / max(time.perf_counter() - t0, 1e-9)))
+        repeat = max(1, int(8e-3 / max(time.perf_counter() - t0, 1e-9)))
         given, contiguous = [], []
         for _ in range(rounds):
             for arr, times in ((a, given), (fresh, contiguous)):
