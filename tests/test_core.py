@@ -9,12 +9,15 @@ terms are dropped where sub-sampling by 4 or 8 folds many aliases onto
 one coarse frequency), filters real in space (shearlets: half spectra),
 low-passes that factor over the axes (Morlet's Gaussian: on every layer
 two matrix products give the features, where they are cheaper than the
-DFTs), filter products summed in blocks of several sizes, and in 1-D.
+DFTs), filter products summed in blocks of several sizes, and in 1-D;
+and the batch chunks run in threads: autograd modes, torch's thread
+count, a forked child, a failing chunk.
 Kymatio's transforms (a separable low-pass, its own decimations) are
 checked against Kymatio itself in test_kymatio.py.
 """
 
 import os
+import threading
 
 import numpy as np
 import pytest
@@ -215,3 +218,34 @@ def test_chunk_workers_kept_between_calls_are_remade_in_a_forked_child():
             child.kill()
     assert child.exitcode == 0
     np.testing.assert_array_equal(got, expected)
+
+
+def test_a_failing_chunk_raises_and_the_chunks_not_started_are_not_run(monkeypatch, rng):
+    # Sixteen chunks of one item, two at once; the first chunk fails.  The error reaches the
+    # caller unchanged and the chunks still queued are cancelled: at most the other thread's
+    # chunk in flight and the one it may have started meanwhile run, not all sixteen.
+    from scatterx import _backend, _chunks
+
+    net = NETWORKS["morlet 2-D, sub-sampled"]()
+    chunked = net.replace(max_memory=2 * net.item_bytes(np.float64))
+    started, real = [], _chunks.propagate_batch
+
+    def failing_first(x, *args, **kwargs):
+        started.append(x.shape[0])
+        if len(started) == 1:
+            raise RuntimeError("chunk 0 failed")
+        return real(x, *args, **kwargs)
+
+    monkeypatch.setattr(_chunks, "propagate_batch", failing_first)
+    monkeypatch.setattr(_backend, "WORKERS", 2)  # two chunk threads whatever the cores
+    with pytest.raises(RuntimeError, match="chunk 0 failed"):
+        chunked(rng.standard_normal((16, 32, 32)))
+    # Both workers meet at a barrier only once every task queued before has run or been cancelled.
+    barrier = threading.Barrier(2)
+    for f in [_chunks.chunk_pool(2).submit(barrier.wait, 60) for _ in range(2)]:
+        f.result()
+    assert 1 <= len(started) < 16
+    monkeypatch.undo()
+    # the workers are still usable, and the chunks are joined into one output in batch order
+    x = rng.standard_normal((5, 32, 32))
+    np.testing.assert_allclose(np.asarray(chunked(x)), np.asarray(net(x)), rtol=1e-12, atol=1e-14)
