@@ -336,6 +336,18 @@ def _separable_filter(xp, U, matrices):
     return xp.permute_dims(xp.reshape(Y, (m1, m2) + lead), tuple(range(2, 2 + k)) + (0, 1))
 
 
+def _separable_features_of_children(plan, next_plan, child, next_is_last, ndim, be, real_dtype):
+    """(matrices, output decimation) of the separable low-pass that makes the last layer's features of
+    ``plan``'s children at level ``child``, or None where they need more than that (another layer, a
+    low-pass that does not factor, children that may be complex)."""
+    real = getattr(plan.nonlinearity, "real_output", False) or getattr(plan.pooling, "real_output", False)
+    if not (next_is_last and ndim == 2 and real and next_plan.lowpass_real):
+        return None
+    out_dec = next_plan.output_decimation(child)
+    matrices = next_plan.separable_lowpass(child, out_dec, be, real_dtype)
+    return None if matrices is None else (matrices, out_dec)
+
+
 def _filter_inverse(be, spectra, responses, dec, parents, ndim, real, finish=None):
     """Filters (``responses``, see :meth:`LayerPlan.responses`) on the ``parents``' spectra, sub-sampled by ``dec``.
 
@@ -476,6 +488,17 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
         finish = lambda V: plan.pooling(plan.nonlinearity(V), ndim)  # noqa: E731
         for (dec, parents, _, new_paths), responses in zip(blocks, filters):
             child = level * dec * plan.pooling.factor
+            last_features = _separable_features_of_children(
+                plan, plans[n + 1], child, n + 2 == len(plans), ndim, be, real_dtype
+            )
+            if last_features is not None and propagated is None:
+                # the children only feed the last layer's separable low-pass: their features are made block
+                # by block too, and the children themselves are never held whole
+                matrices, out_dec = last_features
+                features = lambda V, matrices=matrices: _separable_filter(xp, finish(V), matrices)  # noqa: E731
+                maps = _filter_inverse(be, spectra, responses, dec, parents, ndim, filters_real, features)
+                out[n + 1].append((new_paths, child * out_dec, maps))
+                continue
             visit(
                 n + 1,
                 child,
@@ -489,26 +512,38 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
     return out
 
 
-def assemble(layer_feats, xp):
+def assemble(layer_feats, xp, out=None, column=0):
     """One layer's features as (paths in lexicographic order, array (B, P, *grid)).
 
     ``layer_feats`` as returned per layer by :func:`propagate` (arrays
     (paths, B, *grid)); a layer whose paths were all pruned gives
-    ``([], None)``.
+    ``([], None)``.  Each group is copied once, straight into its columns
+    (in path order) of a new C-ordered array, or of ``out[:, column:]``
+    (an array (B, C, *grid) holding several layers) when given; the
+    returned array is then that view.
     """
     if not layer_feats:
         return [], None
-    paths = sum((list(p) for p, _, _ in layer_feats), [])
+    paths = sorted(q for p, _, _ in layer_feats for q in p)
     shapes = {tuple(a.shape[2:]) for _, _, a in layer_feats}
     if len(shapes) > 1:
         raise ValueError(
             f"paths of one layer end on different grids {sorted(shapes)}; "
             "use an output decimation that brings them to one grid"
         )
-    arr = layer_feats[0][2] if len(layer_feats) == 1 else xp.concat([a for _, _, a in layer_feats], axis=0)
-    be = Backend(arr)
-    order = sorted(range(len(paths)), key=paths.__getitem__)
-    if order != list(range(len(paths))):
-        arr = xp.take(arr, be.asarray(np.array(order, dtype=np.int64)), axis=0)
-        paths = [paths[i] for i in order]
-    return paths, be.contiguous(xp.permute_dims(arr, (1, 0) + tuple(range(2, arr.ndim))))
+    first = layer_feats[0][2]
+    be = Backend(first)
+    if out is None:
+        dtype = xp.result_type(*(a.dtype for _, _, a in layer_feats))
+        out = xp.empty((first.shape[1], len(paths)) + tuple(first.shape[2:]), dtype=dtype, device=be.device)
+    rank = {q: column + i for i, q in enumerate(paths)}
+    for group, _, a in layer_feats:
+        columns = [rank[q] for q in group]
+        if not columns:
+            continue
+        maps = xp.permute_dims(a, (1, 0) + tuple(range(2, a.ndim)))  # (B, paths of the group, *grid)
+        if columns == list(range(columns[0], columns[0] + len(columns))):
+            out[:, columns[0] : columns[0] + len(columns)] = maps
+        else:
+            out[:, be.asarray(np.array(columns, dtype=np.int64))] = maps
+    return paths, out[:, column : column + len(paths)]

@@ -22,6 +22,7 @@ import operator
 import array_api_compat
 import numpy as np
 
+from ._backend import Backend
 from ._chunks import propagate
 from ._core import assemble
 from ._validate import ParameterTypeError, check_input, positive_int
@@ -185,22 +186,33 @@ def _layout(layers, lead, xp, out_type, meta_of):
     """Kymatio's output: an array (…, C, *grid), a list of {'coef', meta…} or a dict {path: coef}.
 
     ``layers``: per layer, the core's [(paths, level, array (paths, batch, *grid))],
-    cropped to the signal (``propagate``'s ``crop``).  Paths come
-    in Kymatio's order: by order, then lexicographic.
+    cropped to the signal (``propagate``'s ``crop``); each layer's entry is
+    let go (set to None) once its maps are copied.  Paths come in Kymatio's
+    order: by order, then lexicographic.  An array output is written in
+    place, layer by layer, into one array.
     """
-    records, blocks = [], []
+    if out_type == "array":  # the frontends ask for averaged maps then: one grid for every path
+        arrays = [a for groups in layers for paths, _, a in groups if paths]
+        columns = sum(a.shape[0] for a in arrays)
+        dtype = xp.result_type(*(a.dtype for a in arrays))
+        shape = (arrays[0].shape[1], columns) + tuple(arrays[0].shape[2:])
+        out = xp.empty(shape, dtype=dtype, device=Backend(arrays[0]).device)
+        del arrays
+        column = 0
+        for n, groups in enumerate(layers):
+            layers[n] = None  # the caller's list too: each layer is let go once copied
+            paths, _ = assemble([group for group in groups if group[0]], xp, out=out, column=column)
+            column += len(paths)
+        return xp.reshape(out, lead + tuple(out.shape[1:]))
+    layers = [[group for group in groups if group[0]] for groups in layers]
+    records = []
     for groups in layers:
-        groups = [group for group in groups if group[0]]
         if len({tuple(a.shape[2:]) for _, _, a in groups}) == 1:
             paths, arr = assemble(groups, xp)
-            blocks.append(arr)
             records += [(q, arr, i) for i, q in enumerate(paths)]
         else:  # un-averaged maps of one order live on several grids: a record per path
             groups = [(paths, xp.permute_dims(arr, (1, 0) + tuple(range(2, arr.ndim)))) for paths, _, arr in groups]
             records += sorted(((q, arr, i) for paths, arr in groups for i, q in enumerate(paths)), key=_path)
-    if out_type == "array":
-        arr = xp.concat(blocks, axis=1)
-        return xp.reshape(arr, lead + tuple(arr.shape[1:]))
     coefs = [(q, xp.reshape(arr[:, i], lead + tuple(arr.shape[2:]))) for q, arr, i in records]
     if out_type == "dict":
         return dict(coefs)

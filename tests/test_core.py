@@ -131,14 +131,25 @@ def separable_lowpass_network():
 
 @pytest.mark.parametrize("library", ["numpy", pytest.param("torch", marks=requires_torch)])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_a_separable_lowpass_on_the_last_layer_matches_the_plain_computation(library, dtype, rng):
+def test_a_separable_lowpass_on_the_last_layer_matches_the_plain_computation(library, dtype, rng, product_blocks):
     # The last layer has no filters to apply: its features are two matrix products per map
-    # (C_1 U C_2ᵀ, the low-pass and the sub-sampling to the feature grid), no DFT.
+    # (C_1 U C_2ᵀ, the low-pass and the sub-sampling to the feature grid), no DFT.  The core
+    # makes them block by block as the children are made, without holding the children;
+    # when the propagated energy is asked for, it holds them (to sum their energy) and
+    # makes the features from them whole: the same numbers either way.
+    from scatterx import _chunks
+
     net = separable_lowpass_network()
     x = rng.standard_normal((3, 32, 32)).astype(dtype)
-    maps = net.layers(x if library == "numpy" else torch.from_numpy(x), plans=net.plans(True))
+    xs = x if library == "numpy" else torch.from_numpy(x)
+    maps = net.layers(xs, plans=net.plans(True))
     reference = [r[..., :: g // 4, :: g // 4] for r, (g, _) in zip(reference_layers(net, x), net.grids)]
     assert_agrees(maps, reference, dtype)
+    fused = _chunks.propagate(xs, net.plans(True), 2)
+    whole = _chunks.propagate(xs, net.plans(True), 2, propagated=[])
+    for a, b in zip(fused[-1], whole[-1]):
+        assert a[:2] == b[:2]
+        np.testing.assert_allclose(np.asarray(a[2]), np.asarray(b[2]), rtol=0, atol=4 * np.finfo(dtype).eps)
 
 
 @requires_torch
