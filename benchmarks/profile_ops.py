@@ -9,8 +9,9 @@ FFT worker, one BLAS thread) so that the stages add up, and times the stages of 
   rfftn, fftn_of_real);
 * inverse DFT: ifftn, irfftn;
 * filter products: the periodised products of the spectra with the
-  filters and the low-pass (the alias terms), less the inverse DFTs,
-  non-linearity and pooling that run inside, block by block;
+  filters and the low-pass (the alias terms), less the stages below that
+  run inside, block by block (each stage's time excludes the wrapped
+  stages it calls);
 * separable low-pass: the two matrix products that replace the last
   layer's DFTs where χ factors over the axes;
 * non-linearity (the modulus) and pooling;
@@ -33,6 +34,7 @@ import collections
 import functools
 import math
 import sys
+import threading
 import time
 
 import _record
@@ -54,20 +56,31 @@ STAGES = [
 
 
 def _instrument(sync):
-    """Wrap the core's stages; returns the accumulator {stage: seconds} and a function that undoes the wrapping."""
+    """Wrap the core's stages; returns the accumulator {stage: seconds} and a function that undoes the wrapping.
+
+    A stage's time excludes that of the wrapped stages it calls (the
+    products' function runs the inverse DFTs, M, P and, for the last
+    layer's children, the separable low-pass of its blocks).
+    """
     spent = collections.defaultdict(float)
     undo = []
+    nested = threading.local()
 
     def wrap(owner, name, stage):
         original = owner.__dict__[name]
 
         @functools.wraps(original)
         def timed(*args, **kwargs):
+            stack = nested.__dict__.setdefault("stack", [])
             sync()
             t0 = time.perf_counter()
+            stack.append(0.0)
             out = original(*args, **kwargs)
             sync()
-            spent[stage] += time.perf_counter() - t0
+            dt = time.perf_counter() - t0
+            spent[stage] += dt - stack.pop()
+            if stack:
+                stack[-1] += dt
             return out
 
         setattr(owner, name, timed)
@@ -78,7 +91,7 @@ def _instrument(sync):
             wrap(fft, name, "forward DFT")
         for name in ("ifftn", "irfftn"):
             wrap(fft, name, "inverse DFT")
-    wrap(_core, "_filter_inverse", "filter products (with inverse DFT and M, P)")
+    wrap(_core, "_filter_inverse", "filter products")
     wrap(_core, "_separable_filter", "separable low-pass")
     for cls in (operators.Modulus, operators.ReLU, operators.Nonlinearity):
         if "__call__" in cls.__dict__:
@@ -125,10 +138,6 @@ def profile_case(case, backend, device, reps):
     finally:
         undo()
     seconds = {k: v / reps for k, v in spent.items()}
-    # _filter_inverse runs the inverse DFTs, the non-linearity and the pooling of its blocks too
-    seconds["filter products"] = seconds.pop("filter products (with inverse DFT and M, P)", 0.0) - sum(
-        seconds.get(k, 0.0) for k in ("inverse DFT", "non-linearity", "pooling")
-    )
     seconds["joins and the rest"] = total - sum(seconds.get(k, 0.0) for k in STAGES[:-1])
     return {
         "case": case,
