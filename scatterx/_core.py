@@ -494,10 +494,10 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
             if last_features is not None and propagated is None:
                 # the children only feed the last layer's separable low-pass: their features are made block
                 # by block too, and the children themselves are never held whole
-                matrices, out_dec = last_features
+                matrices, child_out_dec = last_features
                 features = lambda V, matrices=matrices: _separable_filter(xp, finish(V), matrices)  # noqa: E731
                 maps = _filter_inverse(be, spectra, responses, dec, parents, ndim, filters_real, features)
-                out[n + 1].append((new_paths, child * out_dec, maps))
+                out[n + 1].append((new_paths, child * child_out_dec, maps))
                 continue
             visit(
                 n + 1,
