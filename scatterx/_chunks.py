@@ -127,11 +127,13 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
     output and the chunks in flight (docs/performance.md).
     """
     be = Backend(x)
-    crop = crop or (lambda a, level: a)
+
+    def cropped(layers):
+        return layers if crop is None else [[(p, level, crop(a, level)) for p, level, a in layer] for layer in layers]
+
     chunk, threads = chunking(x, plans, ndim, be, max_memory)
     if x.shape[0] <= chunk:
-        layers = propagate_batch(x, plans, ndim, real_input=real_input, propagated=propagated)
-        return [[(paths, level, crop(a, level)) for paths, level, a in layer] for layer in layers]
+        return cropped(propagate_batch(x, plans, ndim, real_input=real_input, propagated=propagated))
     xp = be.xp
     # As many chunks as that size needs, rounded up to a multiple of the threads, of equal sizes:
     # no thread is left with a short last chunk while another works.
@@ -145,15 +147,16 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
 
     def run(i):
         with mode():
-            layers = propagate_batch(
-                x[starts[i] : starts[i] + chunk],
-                plans,
-                ndim,
-                real_input=real_input,
-                propagated=energies[i],
-                workers=None if be.is_torch else 1,
+            return cropped(
+                propagate_batch(
+                    x[starts[i] : starts[i] + chunk],
+                    plans,
+                    ndim,
+                    real_input=real_input,
+                    propagated=energies[i],
+                    workers=None if be.is_torch else 1,
+                )
             )
-            return [[(paths, level, crop(a, level)) for paths, level, a in layer] for layer in layers]
 
     joined = []
 

@@ -336,16 +336,15 @@ def _separable_filter(xp, U, matrices):
     return xp.permute_dims(xp.reshape(Y, (m1, m2) + lead), tuple(range(2, 2 + k)) + (0, 1))
 
 
-def _separable_features_of_children(plan, next_plan, child, next_is_last, ndim, be, real_dtype):
-    """(matrices, output decimation) of the separable low-pass that makes the last layer's features of
-    ``plan``'s children at level ``child``, or None where they need more than that (another layer, a
-    low-pass that does not factor, children that may be complex)."""
-    real = getattr(plan.nonlinearity, "real_output", False) or getattr(plan.pooling, "real_output", False)
-    if not (next_is_last and ndim == 2 and real and next_plan.lowpass_real):
+def _separable(plan, level, is_real, ndim, be, real_dtype):
+    """The matrices of ``plan``'s separable low-pass at ``level`` for maps that are real or not, or None.
+
+    The one test of where :meth:`LayerPlan.separable_lowpass` applies: a
+    2-D grid, real maps and a real χ that factors over the axes.
+    """
+    if not (is_real and plan.lowpass_real and ndim == 2):
         return None
-    out_dec = next_plan.output_decimation(child)
-    matrices = next_plan.separable_lowpass(child, out_dec, be, real_dtype)
-    return None if matrices is None else (matrices, out_dec)
+    return plan.separable_lowpass(level, plan.output_decimation(level), be, real_dtype)
 
 
 def _filter_inverse(be, spectra, responses, dec, parents, ndim, real, finish=None):
@@ -470,7 +469,7 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
         blocks = [] if last else plan.blocks_at(level, paths, be)
         filters_real, lowpass_real = is_real and plan.filters_real, is_real and plan.lowpass_real
         out_dec = plan.output_decimation(level)
-        separable = plan.separable_lowpass(level, out_dec, be, real_dtype) if lowpass_real and ndim == 2 else None
+        separable = _separable(plan, level, is_real, ndim, be, real_dtype)
         if separable is not None:
             out[n].append((paths, level * out_dec, _separable_filter(xp, U, separable)))
             if not blocks:
@@ -486,18 +485,18 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
             V = _filter_inverse(be, spectra, lowpass, out_dec, slice(None), ndim, lowpass_real)
             out[n].append((paths, level * out_dec, V))
         finish = lambda V: plan.pooling(plan.nonlinearity(V), ndim)  # noqa: E731
+        # Children that only feed the last layer (and whose energy is not asked for): where M or P says
+        # they are real and that layer's low-pass is separable, their features are made block by block
+        # too, and the children themselves are never held whole.
+        fused = n + 2 == len(plans) and propagated is None
+        real_children = fused and (plan.nonlinearity.real_output or plan.pooling.real_output)
         for (dec, parents, _, new_paths), responses in zip(blocks, filters):
             child = level * dec * plan.pooling.factor
-            last_features = _separable_features_of_children(
-                plan, plans[n + 1], child, n + 2 == len(plans), ndim, be, real_dtype
-            )
-            if last_features is not None and propagated is None:
-                # the children only feed the last layer's separable low-pass: their features are made block
-                # by block too, and the children themselves are never held whole
-                matrices, child_out_dec = last_features
+            matrices = _separable(plans[n + 1], child, real_children, ndim, be, real_dtype)
+            if matrices is not None:
                 features = lambda V, matrices=matrices: _separable_filter(xp, finish(V), matrices)  # noqa: E731
                 maps = _filter_inverse(be, spectra, responses, dec, parents, ndim, filters_real, features)
-                out[n + 1].append((new_paths, child * child_out_dec, maps))
+                out[n + 1].append((new_paths, child * plans[n + 1].output_decimation(child), maps))
                 continue
             visit(
                 n + 1,
