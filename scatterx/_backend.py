@@ -110,6 +110,7 @@ class Backend:
         self.xp = array_api_compat.array_namespace(x)
         self.is_torch = array_api_compat.is_torch_array(x)
         self.device = array_api_compat.device(x)
+        self.device_name = str(self.device)  # "cpu", "cuda:0", …: part of the core's cache keys
         self.fft = TorchFFT() if self.is_torch else SciPyFFT(self.workers)
 
     def fftn(self, x, ndim):

@@ -60,7 +60,7 @@ def chunking(x, plans, ndim, be, max_memory=None):
     about :data:`CHUNK_BYTES` per chunk; with ``max_memory`` (bytes), the
     chunks running at once stay within it together.
     """
-    cuda = "cuda" in str(be.device)
+    cuda = "cuda" in be.device_name
     threads = 1 if cuda else be.workers if be.workers > 0 else os.cpu_count() or 1
     itemsize = 16 if x.dtype in (be.xp.float64, be.xp.complex128) else 8
     per_item = item_bytes(plans, tuple(x.shape[1:]), ndim, be, itemsize)

@@ -45,6 +45,7 @@ import math
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -57,6 +58,28 @@ __all__ = [
     "assemble",
     "alias_slices",
 ]
+
+
+class _Product(NamedTuple):
+    """Filters periodised by a decimation, ready to multiply (:meth:`LayerPlan.responses`).
+
+    ``steps``: per term, ``(read, target, shared, G)``: the slices of the
+    parents' spectra (P, B, *grid) that the term reads, the slices of the
+    output block (K, P, B, *cell) where it adds, whether several filters
+    share what it reads, and its responses shaped (k1 − k0, 1, 1, *box) to
+    broadcast over parents and batch.  The first step writes its product
+    and the others add theirs; ``zero``: the slices of the output block
+    that the first step does not write (none when it covers every filter
+    and the whole cell), set to zero before it.  Built once per cached key,
+    so a call of :func:`_filter_inverse` only indexes and multiplies.
+    """
+
+    K: int
+    coarse: tuple
+    cell: tuple
+    zero: tuple
+    steps: tuple
+    needs_full: bool
 
 
 @dataclass
@@ -90,16 +113,15 @@ class LayerPlan:
     def responses(self, level, ks, dec, be: Backend, real_dtype, half):
         """Filters ``ks`` (None: the low-pass) at ``level`` as the terms of their products periodised by ``dec``.
 
-        Returns ``(K, terms, needs_full)``.  Periodising the product of a
+        Returns a :class:`_Product`.  Periodising the product of a
         spectrum X with a response F by dec is the sum over the dec^d
         aliases j of X·F/dec^d on the block of the grid that folds onto the
-        coarse grid at alias j (:func:`alias_slices`).  A term
-        ``(j, box, k0, k1, G)`` is the part ``box`` (slices of the coarse
-        grid) of that block for responses k0 … k1−1 (``G`` of shape
-        (k1 − k0, *box)).  With ``half`` the blocks hold the coarse
-        frequencies 0 … m//2 of the last axis only (a real output), and
-        ``needs_full`` says whether a term reaches past the half spectrum of
-        a real input.
+        coarse grid at alias j (:func:`alias_slices`).  A term is the part
+        ``box`` (slices of the coarse grid) of that block for responses
+        k0 … k1−1, stored as the step that adds it (:class:`_Product`).
+        With ``half`` the blocks hold the coarse frequencies 0 … m//2 of the
+        last axis only (a real output), and ``needs_full`` says whether a
+        term reaches past the half spectrum of a real input.
 
         Only the support of each response counts: entries at most
         eps·max|F_k|/dec^d (eps of the precision) are left out, so a term
@@ -114,7 +136,7 @@ class LayerPlan:
         """
         lowpass, filters = self.bank_at(level)
         source = lowpass if ks is None else filters
-        key = self._key(source, (level, ks, dec, half, str(be.device), be.is_torch, np.dtype(real_dtype).name))
+        key = self._key(source, (level, ks, dec, half, be.device_name, be.is_torch, np.dtype(real_dtype).char))
         hit = None if key is None else self._cached(key, source)
         if hit is None:
             fixed = key is not None
@@ -153,12 +175,26 @@ class LayerPlan:
                     for box in itertools.product(*covers):
                         if union[box].any():
                             terms.append((j, box, k0, k1, be.asarray(block[(slice(k0, k1),) + box], cdtype)))
-            # A term over every filter and the whole block first: it starts the sum without a pass of zeros.
-            whole = lambda t: t[2] == 0 and t[3] == K and all(b == slice(0, n) for b, n in zip(t[1], size))  # noqa: E731
-            terms.sort(key=lambda t: not whole(t))
+            # The largest term first: it starts the sum (written, not added), and only the rest of the
+            # output block is set to zero; a term over every filter and the whole block needs no zeros.
+            terms.sort(key=lambda t: -(t[3] - t[2]) * math.prod(b.stop - b.start for b in t[1]))
             last = grid[-1] // 2 + 1
             needs_full = any(j[-1] * coarse[-1] + box[-1].stop > last for j, box, _, _, _ in terms)
-            hit = (K, terms, needs_full)
+            read = lambda j, box: tuple(  # noqa: E731
+                slice(a.start + b.start, a.start + b.stop) for a, b in zip(alias_slices(j, coarse, width), box)
+            )
+            steps = tuple(
+                (
+                    (slice(None), slice(None)) + read(j, box),
+                    (slice(k0, k1), slice(None), slice(None)) + box,
+                    k1 - k0 > 1,
+                    G.reshape((k1 - k0, 1, 1) + tuple(G.shape[1:])),
+                )
+                for j, box, k0, k1, G in terms
+            )
+            first = (slice(terms[0][2], terms[0][3]),) + terms[0][1] if terms else (slice(0, 0),) * (1 + ndim)
+            zero = tuple((z[0], slice(None), slice(None)) + z[1:] for z in _complement(first, (K,) + size))
+            hit = _Product(K, coarse, size, zero, steps, needs_full)
             if fixed:
                 self._remember(key, source, hit)
         return hit
@@ -207,7 +243,7 @@ class LayerPlan:
         or requires gradients (learned).
         """
         lowpass = self.bank_at(level)[0]
-        key = self._key(lowpass, ("separable", level, dec, str(be.device), be.is_torch, np.dtype(real_dtype).name))
+        key = self._key(lowpass, ("separable", level, dec, be.device_name, be.is_torch, np.dtype(real_dtype).char))
         if key is None:
             return None
         hit = self._cached(key, lowpass)
@@ -237,7 +273,7 @@ class LayerPlan:
         filter-major (all parents for the first filter, then the next), the
         order in which the block computes them.
         """
-        key = (level, tuple(paths), str(be.device), be.is_torch)
+        key = (level, tuple(paths), be.device_name, be.is_torch)
         hit = self._blocks_cache.get(key)
         if hit is None:
             n_filters = self.bank_at(level)[1].shape[0]
@@ -277,6 +313,16 @@ def _cover(mask, cyclic):
         if gaps[i] > 1 and i != len(idx) - 1:  # the widest empty stretch is inside: cover the two ends
             return [slice(int(idx[i + 1]), len(mask)), slice(0, int(idx[i]) + 1)]
     return [slice(int(idx[0]), int(idx[-1]) + 1)]
+
+
+def _complement(box, shape):
+    """Disjoint boxes (tuples of slices) that tile the array of ``shape`` together with ``box`` (slices in range)."""
+    parts = []
+    for i, (b, n) in enumerate(zip(box, shape)):
+        for side in (slice(0, b.start), slice(b.stop, n)):
+            if side.stop > side.start:
+                parts.append(box[:i] + (side,) + tuple(slice(0, m) for m in shape[i + 1 :]))
+    return parts
 
 
 def _runs(mask):
@@ -366,40 +412,25 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real, finish=Non
     array (docs/performance.md measures both).
     """
     xp = be.xp
-    K, terms, _ = responses
-    coarse = tuple(n // dec for n in spectra.grid)
-    width = coarse[-1] // 2 + 1 if real else coarse[-1]
+    K, coarse, cell, zero, steps, _ = responses
     X = spectra.spectrum
-    X = X[parents] if isinstance(parents, slice) else xp.take(X, parents, axis=0)
-    cell = coarse[:-1] + (width,)
+    if not isinstance(parents, slice):
+        X = xp.take(X, parents, axis=0)
+    elif parents != slice(None):
+        X = X[parents]
     P, B = X.shape[:2]
-    whole = bool(terms) and terms[0][2:4] == (0, K) and all(b == slice(0, n) for b, n in zip(terms[0][1], cell))
-    steps = []  # per term: what it reads of the spectra, where it adds in the output, and its filters
-    for j, box, k0, k1, G in terms:
-        region = tuple(slice(a.start + b.start, a.start + b.stop) for a, b in zip(alias_slices(j, coarse, width), box))
-        target = (slice(k0, k1), slice(None), slice(None)) + box
-        steps.append(
-            (
-                (slice(None), slice(None)) + region,
-                target,
-                k1 - k0 > 1,
-                xp.reshape(G, (k1 - k0, 1, 1) + tuple(G.shape[1:])),
-            )
-        )
     blocks = _product_blocks(be, P, B, K * math.prod(cell) * X.dtype.itemsize)
     out = None
     for ps, bs in blocks:
-        Xb = X[ps, bs]
-        Yb = (xp.empty if whole else xp.zeros)((K,) + tuple(Xb.shape[:2]) + cell, dtype=X.dtype, device=be.device)
-        for i, (region, target, shared, G) in enumerate(steps):
-            A = Xb[region]
+        Xb = X if len(blocks) == 1 else X[ps, bs]
+        Yb = xp.empty((K,) + tuple(Xb.shape[:2]) + cell, dtype=X.dtype, device=be.device)
+        for part in zero:
+            Yb[part] = 0
+        for i, (read, target, shared, G) in enumerate(steps):
+            A = Xb[read]
             if shared:  # read once per filter: contiguous rows are read faster than the block's strided ones
                 A = be.contiguous(A)
-            A = xp.expand_dims(A, axis=0)
-            if i == 0 and whole:
-                be.set_product(Yb[target], A, G)
-            else:
-                be.add_product(Yb[target], A, G)
+            (be.add_product if i else be.set_product)(Yb[target], A[None], G)
         Vb = be.irfftn(Yb, coarse, ndim) if real else be.ifftn(Yb, ndim, overwrite=True)
         Vb = Vb if finish is None else finish(Vb)
         if len(blocks) == 1:
@@ -408,7 +439,7 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real, finish=Non
             if out is None:
                 out = xp.empty((K, P, B) + tuple(Vb.shape[3:]), dtype=Vb.dtype, device=be.device)
             out[:, ps, bs] = Vb
-    return xp.reshape(out, (K * P, B) + tuple(out.shape[3:]))
+    return out.reshape((K * P, B) + tuple(out.shape[3:]))
 
 
 # The output block of the filter products, in bytes: on a CPU a cache-sized
@@ -423,7 +454,7 @@ def _product_blocks(be, P, B, item):
     ``item``: the bytes of one (parent, batch) entry over all K filters.
     Whole parents first, then batch entries where one parent is too large.
     """
-    size = PRODUCT_BLOCK_BYTES.get(str(be.device).split(":")[0], PRODUCT_BLOCK_BYTES["cpu"])
+    size = PRODUCT_BLOCK_BYTES.get(be.device_name.split(":")[0], PRODUCT_BLOCK_BYTES["cpu"])
     if size is None or P * B * item <= 2 * size:
         return [(slice(None), slice(None))]
     if B * item > 2 * size:
@@ -476,8 +507,8 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
                 return
         lowpass = None if separable else plan.responses(level, None, out_dec, be, real_dtype, lowpass_real)
         filters = [plan.responses(level, ks, dec, be, real_dtype, filters_real) for dec, _, ks, _ in blocks]
-        need_full = any(not filters_real or r[2] for r in filters) or (
-            lowpass is not None and (not lowpass_real or lowpass[2])
+        need_full = any(not filters_real or r.needs_full for r in filters) or (
+            lowpass is not None and (not lowpass_real or lowpass.needs_full)
         )
         spectra = _Spectra(be, U, ndim, is_real, need_full)
         del U  # from here on only its spectrum is needed
