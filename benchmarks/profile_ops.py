@@ -106,13 +106,12 @@ def product_share(ours, x):
     formed, dense, original = [0], [0], _core._filter_inverse
 
     def counting(be, spectra, responses, dec, parents, ndim, real, finish=None):
-        K, terms, _ = responses
         P, B = spectra.spectrum.shape[:2]
         maps = B * (len(range(P)[parents]) if isinstance(parents, slice) else len(parents))
-        coarse = [n // dec for n in spectra.grid]
-        width = coarse[-1] // 2 + 1 if real else coarse[-1]
-        formed[0] += maps * sum((k1 - k0) * math.prod(b.stop - b.start for b in box) for _, box, k0, k1, _ in terms)
-        dense[0] += maps * K * dec**ndim * math.prod(coarse[:-1]) * width
+        # each step adds filters target[0] on the box target[3:] of the output cell
+        size = lambda target: len(range(responses.K)[target[0]]) * math.prod(b.stop - b.start for b in target[3:])  # noqa: E731
+        formed[0] += maps * sum(size(target) for _, target, _, _ in responses.steps)
+        dense[0] += maps * responses.K * dec**ndim * math.prod(responses.cell)
         return original(be, spectra, responses, dec, parents, ndim, real, finish)
 
     _core._filter_inverse = counting
