@@ -68,16 +68,16 @@ class _Product(NamedTuple):
     output block (K, P, B, *cell) where it adds, whether several filters
     share what it reads, and its responses shaped (k1 − k0, 1, 1, *box) to
     broadcast over parents and batch.  The first step writes its product
-    and the others add theirs; ``zero``: the slices of the output block
-    that the first step does not write (none when it covers every filter
-    and the whole cell), set to zero before it.  Built once per cached key,
-    so a call of :func:`_filter_inverse` only indexes and multiplies.
+    and the others add theirs; ``whole``: the first step covers every
+    filter and the whole cell, so the output block needs no zeros first.
+    Built once per cached key, so a call of :func:`_filter_inverse` only
+    indexes and multiplies.
     """
 
     K: int
     coarse: tuple
     cell: tuple
-    zero: tuple
+    whole: bool
     steps: tuple
     needs_full: bool
 
@@ -175,8 +175,8 @@ class LayerPlan:
                     for box in itertools.product(*covers):
                         if union[box].any():
                             terms.append((j, box, k0, k1, be.asarray(block[(slice(k0, k1),) + box], cdtype)))
-            # The largest term first: it starts the sum (written, not added), and only the rest of the
-            # output block is set to zero; a term over every filter and the whole block needs no zeros.
+            # The largest term first: it starts the sum (written, not added); when it covers every
+            # filter and the whole block, the block needs no pass of zeros.
             terms.sort(key=lambda t: -(t[3] - t[2]) * math.prod(b.stop - b.start for b in t[1]))
             last = grid[-1] // 2 + 1
             needs_full = any(j[-1] * coarse[-1] + box[-1].stop > last for j, box, _, _, _ in terms)
@@ -192,9 +192,8 @@ class LayerPlan:
                 )
                 for j, box, k0, k1, G in terms
             )
-            first = (slice(terms[0][2], terms[0][3]),) + terms[0][1] if terms else (slice(0, 0),) * (1 + ndim)
-            zero = tuple((z[0], slice(None), slice(None)) + z[1:] for z in _complement(first, (K,) + size))
-            hit = _Product(K, coarse, size, zero, steps, needs_full)
+            whole = bool(terms) and terms[0][2:4] == (0, K) and terms[0][1] == tuple(slice(0, n) for n in size)
+            hit = _Product(K, coarse, size, whole, steps, needs_full)
             if fixed:
                 self._remember(key, source, hit)
         return hit
@@ -315,16 +314,6 @@ def _cover(mask, cyclic):
     return [slice(int(idx[0]), int(idx[-1]) + 1)]
 
 
-def _complement(box, shape):
-    """Disjoint boxes (tuples of slices) that tile the array of ``shape`` together with ``box`` (slices in range)."""
-    parts = []
-    for i, (b, n) in enumerate(zip(box, shape)):
-        for side in (slice(0, b.start), slice(b.stop, n)):
-            if side.stop > side.start:
-                parts.append(box[:i] + (side,) + tuple(slice(0, m) for m in shape[i + 1 :]))
-    return parts
-
-
 def _runs(mask):
     """The maximal runs [k0, k1) of True in a boolean sequence."""
     runs, start = [], None
@@ -412,7 +401,7 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real, finish=Non
     array (docs/performance.md measures both).
     """
     xp = be.xp
-    K, coarse, cell, zero, steps, _ = responses
+    K, coarse, cell, whole, steps, _ = responses
     X = spectra.spectrum
     if not isinstance(parents, slice):
         X = xp.take(X, parents, axis=0)
@@ -423,9 +412,7 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real, finish=Non
     out = None
     for ps, bs in blocks:
         Xb = X if len(blocks) == 1 else X[ps, bs]
-        Yb = xp.empty((K,) + tuple(Xb.shape[:2]) + cell, dtype=X.dtype, device=be.device)
-        for part in zero:
-            Yb[part] = 0
+        Yb = (xp.empty if whole else xp.zeros)((K,) + tuple(Xb.shape[:2]) + cell, dtype=X.dtype, device=be.device)
         for i, (read, target, shared, G) in enumerate(steps):
             A = Xb[read]
             if shared:  # read once per filter: contiguous rows are read faster than the block's strided ones

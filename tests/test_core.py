@@ -260,27 +260,3 @@ def test_a_failing_chunk_raises_and_the_chunks_not_started_are_not_run(monkeypat
     # the workers are still usable, and the chunks are joined into one output in batch order
     x = rng.standard_normal((5, 32, 32))
     np.testing.assert_allclose(np.asarray(chunked(x)), np.asarray(net(x)), rtol=1e-12, atol=1e-14)
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_the_zeroed_parts_and_the_first_term_tile_the_output_block_once(seed):
-    # The first alias term is written, not added, and only the rest of the block is zeroed
-    # (_core._complement): together they must cover every entry exactly once, or a sum starts
-    # from stale memory or loses part of the first term.
-    rng = np.random.default_rng(seed)
-    for _ in range(50):
-        shape = tuple(int(n) for n in rng.integers(1, 7, size=rng.integers(1, 5)))
-        box = []
-        for n in shape:
-            a = int(rng.integers(0, n))
-            box.append(slice(a, int(rng.integers(a + 1, n + 1))))
-        count = np.zeros(shape, dtype=int)
-        count[tuple(box)] += 1
-        for part in _core._complement(tuple(box), shape):
-            count[part] += 1
-        np.testing.assert_array_equal(count, 1)
-    # an empty first term (no response above the floor): the whole block is zeroed once
-    count = np.zeros((3, 4), dtype=int)
-    for part in _core._complement((slice(0, 0), slice(0, 0)), (3, 4)):
-        count[part] += 1
-    np.testing.assert_array_equal(count, 1)
