@@ -3,8 +3,12 @@
 Each network: the family's frame with about 24 filters on a 64×64 grid,
 modulus, Subsample(2), depth 2, frequency-decreasing paths off (so the work
 depends only on the filter count), batch 64, float32, NumPy and torch.
-Reports seconds per batch and the cost per filter relative to Morlet, so
-that the engine is seen not to favour one family.
+Reports seconds per batch (median of ``--reps`` rounds; in each round
+every family runs twice, interleaved, the first one rotating, so that a
+slower spell of a shared machine falls on all of them; the second call is
+timed, the first brings the allocator and the caches back to this
+network's sizes) and the cost per path relative to Morlet, so that the
+engine is seen not to favour one family.
 
     python benchmarks/families.py --out benchmarks/results
 """
@@ -38,31 +42,37 @@ def configurations():
     return {name: make for name, make in candidates.items() if name.split()[0] in frames.FAMILIES}
 
 
-def time_network(net, x, reps):
-    net(x)
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
+def time_networks(nets, x, reps):
+    """Median seconds per call of each network on ``x``, the networks interleaved round by round."""
+    for net in nets:
         net(x)
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
+    times = [[] for _ in nets]
+    for r in range(reps):
+        for i in [(r + k) % len(nets) for k in range(len(nets))]:
+            nets[i](x)  # after another network: the allocator and the caches back to this one's sizes
+            t0 = time.perf_counter()
+            nets[i](x)
+            times[i].append(time.perf_counter() - t0)
+    return [statistics.median(ts) for ts in times]
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default="benchmarks/results")
-    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--reps", type=int, default=9)
     args = p.parse_args(argv)
     x = np.random.default_rng(0).standard_normal((BATCH,) + SHAPE).astype(np.float32)
-    rows = []
+    rows, nets = [], []
     for name, make in configurations().items():
         frame = make()
         net = sx.Network([sx.Module(frame, sx.Modulus(), sx.Subsample(2))] * 2, shape=SHAPE)
         K = len(net.bank(0))
-        row = {"family": name, "frame": frame.to_dict(), "filters": K, "paths": [len(net.paths(n)) for n in range(3)]}
-        for lib, inp in (("numpy", x), ("torch", torch.from_numpy(x))):
-            row[f"{lib}_s"] = time_network(net, inp, args.reps)
-        rows.append(row)
+        paths = [len(net.paths(n)) for n in range(3)]
+        rows.append({"family": name, "frame": frame.to_dict(), "filters": K, "paths": paths})
+        nets.append(net)
+    for lib, inp in (("numpy", x), ("torch", torch.from_numpy(x))):
+        for row, t in zip(rows, time_networks(nets, inp, args.reps)):
+            row[f"{lib}_s"] = t
     base = next((r for r in rows if r["family"] == "morlet"), rows[0])
     for r in rows:  # cost per second-layer path, relative to Morlet
         for lib in ("numpy", "torch"):
