@@ -75,27 +75,50 @@ class TorchFFT:
         return self._torch._fft_r2c(x, [a % x.ndim for a in axes], 0, False)
 
 
-_ONE_THREAD = threading.Lock()
-_one_thread = {"inside": 0, "saved": None}
+class _OneThreadWhileInside:
+    """A process-wide thread count held at one while any caller is inside, restored when the last one leaves.
+
+    ``limit()`` sets one thread and returns a function that restores the
+    setting it found.  Calls from several threads overlap: the first one in
+    saves and limits, the last one out restores; a per-call save and restore
+    would let an early leaver lift the limit under the others, and leave
+    the limit in place for good when the last one restores what it saved.
+    """
+
+    def __init__(self, limit):
+        self._limit, self._lock, self._inside, self._restore = limit, threading.Lock(), 0, None
+
+    @contextlib.contextmanager
+    def __call__(self):
+        with self._lock:
+            if self._inside == 0:
+                self._restore = self._limit()
+            self._inside += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._inside -= 1
+                if self._inside == 0:
+                    self._restore()
 
 
-@contextlib.contextmanager
-def _torch_one_intra_op_thread():
-    """torch's intra-op threads set to one while any caller is inside, then restored (a process-wide setting)."""
+def _limit_blas():
+    import threadpoolctl
+
+    return threadpoolctl.threadpool_limits(1, user_api="blas").restore_original_limits
+
+
+def _limit_torch():
     import torch
 
-    with _ONE_THREAD:
-        if _one_thread["inside"] == 0:
-            _one_thread["saved"] = torch.get_num_threads()
-            torch.set_num_threads(1)
-        _one_thread["inside"] += 1
-    try:
-        yield
-    finally:
-        with _ONE_THREAD:
-            _one_thread["inside"] -= 1
-            if _one_thread["inside"] == 0:
-                torch.set_num_threads(_one_thread["saved"])
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    return lambda: torch.set_num_threads(saved)
+
+
+_blas_one_thread = _OneThreadWhileInside(_limit_blas)
+_torch_one_intra_op_thread = _OneThreadWhileInside(_limit_torch)
 
 
 class Backend:
@@ -145,14 +168,14 @@ class Backend:
         """A context manager for chunks run one per core in threads: their kernels use no threads of their own.
 
         NumPy's BLAS gets one thread (threadpoolctl); torch on a CPU one
-        intra-op thread (``torch.set_num_threads``, process-wide while any
-        such call runs; restored after): chunk threads with intra-op threads
-        of their own oversubscribe the cores (docs/performance.md).
+        intra-op thread (``torch.set_num_threads``).  Both are process-wide
+        settings, held at one while any such call runs and restored when
+        the last one leaves (:class:`_OneThreadWhileInside`): chunk threads
+        with intra-op threads of their own oversubscribe the cores
+        (docs/performance.md).
         """
-        import threadpoolctl
-
         stack = contextlib.ExitStack()
-        stack.enter_context(threadpoolctl.threadpool_limits(1, user_api="blas"))
+        stack.enter_context(_blas_one_thread())
         if self.is_torch and str(self.device) == "cpu":
             stack.enter_context(_torch_one_intra_op_thread())
         return stack

@@ -260,3 +260,54 @@ def test_a_failing_chunk_raises_and_the_chunks_not_started_are_not_run(monkeypat
     # the workers are still usable, and the chunks are joined into one output in batch order
     x = rng.standard_normal((5, 32, 32))
     np.testing.assert_allclose(np.asarray(chunked(x)), np.asarray(net(x)), rtol=1e-12, atol=1e-14)
+
+
+def test_a_process_wide_thread_limit_is_taken_by_the_first_caller_in_and_restored_by_the_last_out():
+    # Overlapping calls (four threads, all inside at once) share one limit: it is set once when
+    # the first enters and restored once when the last leaves, whatever the order they leave in.
+    from scatterx import _backend
+
+    log, inside = [], threading.Barrier(4)
+    guard = _backend._OneThreadWhileInside(lambda: log.append("limit") or (lambda: log.append("restore")))
+
+    def call(i):
+        with guard():
+            inside.wait(10)  # every caller is inside before any leaves
+            log.append(f"work {i}")
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert log[0] == "limit" and log[-1] == "restore"
+    assert log.count("limit") == 1 and log.count("restore") == 1 and len(log) == 6
+
+
+_BLAS_AFTER_OVERLAPPING_CALLS = """
+import threading, numpy as np, threadpoolctl
+import scatterx as sx
+from scatterx import _backend
+_backend.WORKERS = 2  # two chunk threads whatever the cores
+net = sx.Scattering2D(2, (32, 32), max_memory=4 << 20)
+x = np.random.default_rng(5).standard_normal((40, 32, 32)).astype(np.float32)
+threads = [threading.Thread(target=net, args=(x,)) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(sorted({c.num_threads for c in threadpoolctl.ThreadpoolController().lib_controllers if c.user_api == "blas"}))
+"""
+
+
+def test_overlapping_chunked_calls_leave_the_users_blas_thread_count_as_it_was():
+    # Chunks run with one BLAS thread; eight calls from eight threads overlap.  When the last one
+    # leaves, the process's BLAS setting is the user's again (a save and restore per call left it at
+    # one for good).  In a fresh process: what OpenBLAS lets a thread set depends on its history.
+    import subprocess
+    import sys
+
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="2")  # the user's setting: two BLAS threads
+    script = [sys.executable, "-c", _BLAS_AFTER_OVERLAPPING_CALLS]
+    out = subprocess.run(script, capture_output=True, text=True, check=True, timeout=300, env=env)
+    assert out.stdout.strip().splitlines()[-1] == "[2]"
