@@ -52,6 +52,20 @@ def test_output_is_kymatios(J, N, kwargs, dtype, frontend, rng):
     assert rel_err(out, ref) <= TOL["1d", dtype]
 
 
+def test_a_float32_signal_gives_float32_where_kymatios_numpy_frontend_gives_float64(rng):
+    """A difference on purpose (docs/kymatio.md): Kymatio's NumPy 1-D filters are float64, so a float32
+    signal comes out in float64, computed in double precision after its first (single-precision) DFT.
+    scatterx keeps float32; a float64 signal gives Kymatio's dtype and its numbers to that first DFT's
+    rounding (observed 2e-8 relative; bound 1e-6, well under float32's 1e-5)."""
+    x = rng.standard_normal((2, 256)).astype(np.float32)
+    ref = kymatio_numpy.Scattering1D(4, 256, Q=4)(x)
+    ours = sx.Scattering1D(4, 256, Q=4)
+    single, double = ours(x), ours(x.astype(np.float64))
+    assert (ref.dtype, single.dtype, double.dtype) == (np.float64, np.float32, np.float64)
+    assert rel_err(single, ref) <= TOL["1d", np.float32]
+    assert rel_err(double, ref) <= 1e-6
+
+
 def test_T_sets_the_output_length_and_keeps_the_paths_of_a_smaller_J(rng):
     x = rng.standard_normal((2, 512))
     S = sx.Scattering1D(6, 512, Q=2)
