@@ -66,6 +66,16 @@ def test_a_float32_signal_gives_float32_where_kymatios_numpy_frontend_gives_floa
     assert rel_err(double, ref) <= 1e-6
 
 
+def test_more_wavelets_per_octave_than_grid_points_is_refused_where_kymatio_computes_them():
+    """The 1-D side of the same difference on purpose (docs/kymatio.md): Q beyond the padded grid's points."""
+    x = np.zeros((1, 2))
+    assert kymatio_numpy.Scattering1D(1, 2, Q=8)(x).shape == (1, 8, 1)
+    with pytest.raises(ValueError, match=r"Q \(wavelets per octave\) = 8 exceeds the 4 frequencies"):
+        sx.Scattering1D(1, 2, Q=8)
+    x = np.random.default_rng(3).standard_normal((1, 2))
+    assert rel_err(sx.Scattering1D(1, 2, Q=4)(x), kymatio_numpy.Scattering1D(1, 2, Q=4)(x)) <= TOL["1d", np.float64]
+
+
 def test_T_sets_the_output_length_and_keeps_the_paths_of_a_smaller_J(rng):
     x = rng.standard_normal((2, 512))
     S = sx.Scattering1D(6, 512, Q=2)

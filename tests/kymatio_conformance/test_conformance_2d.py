@@ -178,6 +178,20 @@ def test_bad_arguments_raise_what_kymatio_raises(frontend):
         scattering(frontend, 2, (10, 10), backend="doesnotexist")
 
 
+def test_more_orientations_than_grid_points_is_refused_where_kymatio_computes_them():
+    """A difference on purpose (docs/kymatio.md): beyond the padded grid's points a scale has no more
+    distinct filters, and the bound stops a typo (L=10**5) before hours of work; Kymatio has no bound."""
+    x = np.zeros((1, 2, 2))
+    assert kymatio_numpy.Scattering2D(1, (2, 2), L=64)(x).shape == (1, 65, 1, 1)
+    with pytest.raises(ValueError, match=r"L \(orientations per scale\) = 64 exceeds the 36 frequencies"):
+        sx.Scattering2D(1, (2, 2), L=64)
+    x = np.random.default_rng(3).standard_normal((1, 2, 2))
+    assert (
+        rel_err(sx.Scattering2D(1, (2, 2), L=36)(x), kymatio_numpy.Scattering2D(1, (2, 2), L=36)(x))
+        <= TOL["2d", np.float64]
+    )
+
+
 @pytest.mark.parametrize("frontend", FRONTENDS)
 def test_settings_changed_after_construction_are_checked_at_call(frontend):
     S = scattering(frontend, 1, (8, 8), L=2)
