@@ -2,12 +2,12 @@
 
 Beyond the cases chosen by hand in ``test_conformance_1d.py`` and
 ``test_conformance_2d.py``: J, the shape (odd sizes included), L or Q
-(one or two values), T, ``max_order``, ``pre_pad``, the un-averaged list
-output and the dtype are drawn from a fixed seed.  Both libraries must
-accept or refuse the same configurations (the one difference on purpose,
-more filters per scale than grid points, is named in docs/kymatio.md),
-give outputs of the same structure and shapes, and the same numbers to
-``agreement.TOL``.
+(one or two values), T, ``oversampling``, ``max_order``, ``pre_pad``, the
+list output, the un-averaged list and dict outputs, and the dtype are
+drawn from fixed seeds.  Both libraries must accept or refuse the same
+configurations (the one difference on purpose, more filters per scale
+than grid points, is named in docs/kymatio.md), give outputs of the same
+structure and shapes, and the same numbers to ``agreement.TOL``.
 """
 
 import importlib
@@ -37,6 +37,8 @@ def draw(seed):
         kwargs = dict(J=J, shape=shape, L=int(rng.choice([1, 2, 3, 4, 6, 8])), max_order=int(rng.integers(1, 3)))
         if rng.random() < 0.3:
             kwargs["pre_pad"] = False
+        if rng.random() < 0.2:
+            kwargs["out_type"] = "list"
         return "2d", kwargs, rng.standard_normal((batch,) + shape).astype(dtype)
     J = int(rng.integers(1, 7))
     N = int(rng.integers(2**J, 8 * 2**J))
@@ -45,7 +47,9 @@ def draw(seed):
     if rng.random() < 0.3:
         kwargs["T"] = int(2 ** rng.integers(0, J + 1))
     if rng.random() < 0.2:
-        kwargs.update(T=0, out_type="list")  # un-averaged: maps of several lengths
+        kwargs["oversampling"] = int(rng.integers(1, 3))
+    if rng.random() < 0.2:
+        kwargs.update(T=0, out_type=str(rng.choice(["list", "dict"])))  # un-averaged: maps of several lengths
     return "1d", kwargs, rng.standard_normal((batch, N)).astype(dtype)
 
 
@@ -74,7 +78,12 @@ def test_random_configuration_is_kymatios(seed, frontend):
         return
     ref, out = theirs(x), ours(ours_input)
     dtype = x.dtype.type
-    if isinstance(ref, list):
+    if isinstance(ref, dict):
+        assert list(out) == list(ref)
+        ref, out = list(ref.values()), list(out.values())
+        assert all(tuple(o.shape) == r.shape for r, o in zip(ref, out))
+        err = max(rel_err(o, r) for r, o in zip(ref, out))
+    elif isinstance(ref, list):
         assert [sorted(k for k in r if k != "coef") for r in ref] == [sorted(k for k in o if k != "coef") for o in out]
         assert all(o["coef"].shape == r["coef"].shape for r, o in zip(ref, out))
         err = max(rel_err(o["coef"], r["coef"]) for r, o in zip(ref, out))
