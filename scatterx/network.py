@@ -212,7 +212,17 @@ class Network:
                 m.pooling.output_shape(self.grids[-1], name=f"grid of layer {i} (input shape {self.shape})")
             )
         for i, g in enumerate(self.grids):
-            modules[min(i, len(modules) - 1)].frame.check_shape(g)
+            k = min(i, len(modules) - 1)
+            try:
+                modules[k].frame.check_shape(g)
+            except ValueError as error:
+                if i == 0:
+                    raise
+                factors = ", ".join(str(m.pooling.factor) for m in modules[:i])
+                raise type(error)(
+                    f"{error} (modules[{k}].frame on the grid of layer {i}: input shape {self.shape} "
+                    f"after the pooling factors {factors} of layers 0–{i - 1}; a larger input or less pooling)"
+                ) from error
         if isinstance(feature_grid, int) and not isinstance(feature_grid, bool):
             feature_grid = (feature_grid,) * ndim
         self.feature_grid = None if feature_grid is None else as_shape(feature_grid, ndim, "feature_grid")

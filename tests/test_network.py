@@ -166,6 +166,14 @@ def test_bad_networks_are_named():
         two_layer(P=sx.Subsample(3))
     with pytest.raises(ValueError, match="J=3"):
         sx.Network([sx.Module(frames.morlet(J=3, L=4), pooling=sx.Subsample(2))] * 2, shape=(8, 8))
+    # A later layer's grid, shrunk by the pooling before it, is named with the input shape and the factors
+    pooled = [sx.Module(frames.curvelet(J=1), pooling=sx.Subsample(2))] * 3
+    with pytest.raises(
+        ValueError,
+        match=r"got shape \(3, 3\).*modules\[2\]\.frame on the grid of layer 3: input shape \(24, 24\) "
+        r"after the pooling factors 2, 2, 2 of layers 0–2",
+    ):
+        sx.Network(pooled, shape=(24, 24))
     with pytest.raises(TypeError, match="frame must be a frames.Frame"):
         sx.Module("morlet")
     with pytest.raises(ValueError, match="at least one Module"):
