@@ -172,7 +172,7 @@ class Network:
     feature_grid : int or tuple, optional
         Grid of the flat features returned by ``net(x)``: each Φ^n is
         sub-sampled (after the low-pass) to this grid, which must divide
-        every layer's grid.  Default: the full grid of each layer, so that
+        every layer's grid by one factor on every axis.  Default: the full grid of each layer, so that
         ``net(x)`` is ``layers(x)`` flattened.
     max_memory : int, optional
         Bytes that the batch chunks processed at once may hold (the
@@ -228,8 +228,13 @@ class Network:
         self.feature_grid = None if feature_grid is None else as_shape(feature_grid, ndim, "feature_grid")
         if self.feature_grid is not None:
             for i, g in enumerate(self.grids):
-                if any(a % b for a, b in zip(g, self.feature_grid)):
-                    raise ValueError(f"feature_grid {self.feature_grid} must divide the grid {g} of layer {i}")
+                factors = {a // b for a, b in zip(g, self.feature_grid)}
+                if any(a % b for a, b in zip(g, self.feature_grid)) or len(factors) > 1:
+                    raise ValueError(
+                        f"feature_grid {self.feature_grid} must divide the grid {g} of layer {i} by one factor on "
+                        f"every axis (the features are sub-sampled by it); got "
+                        + ", ".join(f"{a}/{b} = {a / b:g}" for a, b in zip(g, self.feature_grid))
+                    )
         self.depth = len(modules)
         self._plans = {}
         self.max_memory = None if max_memory is None else positive_int(max_memory, "max_memory")

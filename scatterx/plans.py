@@ -78,12 +78,7 @@ def network_plans(net, *, decimate_output=True, responses=None):
         module = net.modules[n] if n < net.depth else None
         out_dec = 1
         if decimate_output and net.feature_grid is not None:
-            out_dec = net.grids[n][0] // net.feature_grid[0]
-            if any(g // f != out_dec for g, f in zip(net.grids[n], net.feature_grid)):
-                raise ValueError(
-                    f"feature_grid {net.feature_grid} must reduce every axis of the grid {net.grids[n]} of "
-                    f"layer {n} by the same factor"
-                )
+            out_dec = net.grids[n][0] // net.feature_grid[0]  # one factor on every axis (checked by Network)
         # Sub-sampling is applied in the Fourier domain before M (exact, and cheaper); other pooling after M.
         subsample = module is not None and isinstance(module.pooling, Subsample)
         factor = module.pooling.factor if subsample else 1

@@ -166,6 +166,13 @@ def test_bad_networks_are_named():
         two_layer(P=sx.Subsample(3))
     with pytest.raises(ValueError, match="J=3"):
         sx.Network([sx.Module(frames.morlet(J=3, L=4), pooling=sx.Subsample(2))] * 2, shape=(8, 8))
+    # feature_grid: checked when the network is built, not at its first call
+    haar = [sx.Module(frames.pywavelet("haar", J=1, ndim=2))]
+    with pytest.raises(ValueError, match=r"by one factor on every axis .*got 40/2 = 20, 16/2 = 8"):
+        sx.Network(haar, shape=(40, 16), feature_grid=2)
+    with pytest.raises(ValueError, match=r"got 40/3 = 13.3+, 16/2 = 8"):
+        sx.Network(haar, shape=(40, 16), feature_grid=(3, 2))
+    assert sx.Network(haar, shape=(40, 16), feature_grid=(10, 4))(np.zeros((1, 40, 16))).shape == (1, (1 + 3) * 10 * 4)
     # A later layer's grid, shrunk by the pooling before it, is named with the input shape and the factors
     pooled = [sx.Module(frames.curvelet(J=1), pooling=sx.Subsample(2))] * 3
     with pytest.raises(
