@@ -3,7 +3,8 @@
 # included), the Kymatio benchmark on the GPU (cases a–e, torch backend) and
 # the operator profile.
 # Expects wheels of the packages the GPU image lacks in .whl/ (kymatio,
-# array-api-compat, PyWavelets, appdirs, configparser); writes logs to $OUT.
+# array-api-compat, PyWavelets, appdirs, configparser: made here by
+# benchmarks/gpu_wheels.sh and carried); writes logs to $OUT.
 # Extra arguments go to pytest (e.g. --ignore=tests/test_compare.py).
 set -o pipefail
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
