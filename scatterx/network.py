@@ -172,8 +172,8 @@ class Network:
     feature_grid : int or tuple, optional
         Grid of the flat features returned by ``net(x)``: each Φ^n is
         sub-sampled (after the low-pass) to this grid, which must divide
-        every layer's grid by one factor on every axis.  Default: the full grid of each layer, so that
-        ``net(x)`` is ``layers(x)`` flattened.
+        every layer's grid by one factor on every axis.  Default: the full
+        grid of each layer, so that ``net(x)`` is ``layers(x)`` flattened.
     max_memory : int, optional
         Bytes that the batch chunks processed at once may hold (the
         modelled working set, ``scatterx._chunks.item_bytes``); a larger batch
