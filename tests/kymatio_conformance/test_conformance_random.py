@@ -91,3 +91,28 @@ def test_random_configuration_is_kymatios(seed, frontend):
         assert tuple(out.shape) == ref.shape
         err = rel_err(out, ref)
     assert err <= TOL[kind, dtype], f"{kwargs} {np.dtype(dtype).name}: relative difference {err:.2e}"
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("seed", range(60))
+def test_random_configuration_meta_and_output_size_are_kymatios(seed):
+    """1-D: ``meta()`` (every field; the path keys exactly) and ``output_size``; 2-D (Kymatio has neither):
+    the (j, n, theta) of every entry of the list output, in order."""
+    kind, kwargs, x = draw(seed)
+    (theirs, their_error), (ours, our_error) = build(kymatio_numpy, kind, kwargs), build(sx_numpy, kind, kwargs)
+    if their_error is not None or our_error is not None:
+        return  # acceptance is the other test's
+    if kind == "2d":
+        theirs.out_type = ours.out_type = "list"
+        fields = lambda out: [(c["j"], c["n"], c["theta"]) for c in out]  # noqa: E731
+        assert fields(ours(x[:1])) == fields(theirs(x[:1]))
+        return
+    mine, ref = ours.meta(), theirs.meta()
+    assert set(mine) == set(ref)
+    assert [tuple(k) for k in mine["key"]] == [tuple(k) for k in ref["key"]]
+    for field in set(ref) - {"key"}:
+        np.testing.assert_allclose(
+            np.asarray(mine[field], float), np.asarray(ref[field], float), rtol=1e-10, atol=1e-12
+        )
+    for detail in (False, True):
+        assert ours.output_size(detail=detail) == theirs.output_size(detail=detail)
