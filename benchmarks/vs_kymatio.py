@@ -9,7 +9,9 @@ CPU time).  Reported:
   times (less sensitive to other jobs on the machine, which slow whichever
   library runs at the time);
 * **agreement**: max |scatterx − Kymatio| / max |Kymatio| (a ratio counts only
-  when it is ≤ 1e-4 in float32);
+  when it is ≤ 1e-4 in float32); where Kymatio's output is of another dtype
+  than scatterx's (its NumPy 1-D frontend computes a float32 signal in
+  float64), the case says so, since its time is then that of float64;
 * **FFT-only**: every DFT that scatterx makes during one transform (the
   transform object, its arguments, the calling thread) is recorded and
   replayed alone on fresh C-ordered arrays of the same shapes and dtypes,
@@ -349,6 +351,7 @@ def run_case(case, backend, device, reps):
         "ratio_median": statistics.median(a / b for a, b in zip(tk, ts)),
         "ratio_cpu": statistics.median(ck) / statistics.median(cs),
         "max_rel_error": err,
+        "output_dtype": {"kymatio": str(ref.dtype), "scatterx": str(mine.dtype)},
         "counts": err <= 1e-4,
         "layout_tax": {
             "worst": worst["tax"],
@@ -385,8 +388,10 @@ def table(rows, meta):
         flag = " **(> 1.2)**" if tax > TAX_FLAG else ""
         noisy = f" (noisy: {'; '.join(r['noisy'])})" if r["noisy"] else ""
         fmt = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
+        dtypes = r["output_dtype"]
+        wider = f" (Kymatio computes in {dtypes['kymatio']})" if dtypes["kymatio"] != dtypes["scatterx"] else ""
         lines.append(
-            f"| {r['case']} {r['config'][0]} J={r['config'][1]} {r['config'][2]} batch {r['config'][4]} "
+            f"| {r['case']} {r['config'][0]} J={r['config'][1]} {r['config'][2]} batch {r['config'][4]}{wider} "
             f"| {r['backend']} | {r['kymatio_s']['median']:.4f} | {r['scatterx_s']['median']:.4f} "
             f"| {r['ratio_median']:.2f}× | {r['ratio_cpu']:.2f}× | {r['max_rel_error']:.1e} "
             f"| {r['fft_only_s']['median']:.4f} | {r['total_over_fft']:.2f} | {tax:.2f}{flag} "
