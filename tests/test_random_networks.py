@@ -15,7 +15,8 @@ then satisfy what the theory and the design promise for every network:
   (observed ≤ 3.1e-7 over 200 such networks: a few float32 roundings per
   layer).
 * the torch gradient with respect to the input equal to the finite
-  difference one (``torch.autograd.gradcheck``, float64).
+  difference one (``torch.autograd.gradcheck``, float64);
+* ``scatterx verify`` finding no statement violated (six of them).
 
 Networks that a grid cannot hold (a J too large for a later layer's
 pooled grid) must be refused with a ValueError when built, naming that
@@ -29,6 +30,7 @@ from conftest import requires_torch, torch
 import frames
 import scatterx as sx
 from scatterx import theory as th
+from scatterx.verify import VerifyOptions, build_report
 
 FAMILIES_2D = ["morlet", "gabor", "haar", "db4", "bior2.2", "shearlet", "curvelet", "ridgelet"]
 FAMILIES_1D = ["morlet", "gabor", "haar", "db4"]
@@ -130,3 +132,14 @@ def test_random_network_gradient_is_the_finite_difference_one(seed):
     x, _ = inputs(net, complex_input, seed)
     item = torch.from_numpy(x[:1]).requires_grad_(True)
     assert torch.autograd.gradcheck(net, (item,), eps=1e-6, atol=1e-6, fast_mode=True)
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("seed", [0, 4, 10, 16, 22, 28])  # 4 and 16: complex input
+def test_random_network_verifies_with_no_statement_violated(seed, tmp_path):
+    """``scatterx verify`` (quick sizes) on an admissible random network: every statement holds or is n/a."""
+    net, _ = draw(seed)
+    report = build_report(net, out_dir=tmp_path, progress=False, options=VerifyOptions.quick(seed=seed))
+    violated = [f"{v.id}: {v.text}" for v in report.verdicts if v.holds is False]
+    assert not violated
+    assert {"report.md", "report.html", "results.json"} <= {p.name for p in tmp_path.iterdir()}
