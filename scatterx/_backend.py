@@ -176,7 +176,7 @@ class Backend:
         """
         stack = contextlib.ExitStack()
         stack.enter_context(_blas_one_thread())
-        if self.is_torch and str(self.device) == "cpu":
+        if self.is_torch and self.device_name == "cpu":
             stack.enter_context(_torch_one_intra_op_thread())
         return stack
 
