@@ -21,6 +21,9 @@ __all__ = ["namespace", "Backend"]
 # Threads for scipy.fft: all cores unless the user narrows it.
 WORKERS = int(os.environ.get("SCATTERX_FFT_WORKERS", "-1"))
 
+# The largest temporary product NumPy forms in :meth:`Backend.add_product`, in bytes (docs/performance.md).
+NUMPY_PRODUCT_PIECE = 1 << 20
+
 
 class SciPyFFT:
     """The DFTs the core calls, on NumPy arrays (``scipy.fft``, ``workers`` threads per call)."""
@@ -192,11 +195,25 @@ class Backend:
             torch.mul(a, b, out=out)
 
     def add_product(self, out, a, b):
-        """out += a·b in place (broadcasting); torch fuses it into one pass (``addcmul_``, differentiable)."""
+        """out += a·b in place (broadcasting); torch fuses it into one pass (``addcmul_``, differentiable).
+
+        NumPy forms a·b in a temporary first: a term larger than
+        :data:`NUMPY_PRODUCT_PIECE` bytes is added in pieces along its first
+        axis longer than one, so that no temporary the size of a whole
+        product block is held beside it.
+        """
         if self.is_torch:
             out.addcmul_(a, b)
-        else:
+            return
+        pieces = -(-out.size * out.itemsize // NUMPY_PRODUCT_PIECE)
+        axis = next((i for i, n in enumerate(out.shape) if n > 1), None)
+        if pieces <= 1 or axis is None or not a.ndim == b.ndim == out.ndim:
             out += a * b
+            return
+        step = -(-out.shape[axis] // pieces)
+        for i in range(0, out.shape[axis], step):
+            part = (slice(None),) * axis + (slice(i, i + step),)
+            out[part] += a[part if a.shape[axis] > 1 else ...] * b[part if b.shape[axis] > 1 else ...]
 
     def asarray(self, a, dtype=None):
         """A filter as an array of this library on the input's device, cast to the NumPy ``dtype`` if given.

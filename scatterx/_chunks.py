@@ -106,7 +106,7 @@ def _forget_pools():
 os.register_at_fork(after_in_child=_forget_pools)
 
 
-def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=None, crop=None):
+def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=None, crop=None, pad=None):
     """Run the network described by ``plans`` on ``x``, in batch chunks; see :func:`~scatterx._core.propagate_batch`.
 
     On a CPU, chunks run in one thread per core (NumPy's, SciPy's and
@@ -120,8 +120,11 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
     chunks running at once; chunks change the result only by rounding (a
     batched matrix product of another row count may round differently).
 
-    ``crop(array, level)``: the part of a group's features to keep (a view;
-    the Kymatio frontends drop the padding), taken in the chunk's thread.
+    ``pad(x)``: the padding of the signal (the Kymatio frontends' reflect
+    padding), applied to each chunk in its thread: the padded batch is
+    never held whole.  ``crop(array, level)``: the part of a group's
+    features to keep (a view; the Kymatio frontends drop the padding),
+    taken in the chunk's thread.
     Each chunk's features are copied into the joined output as soon as the
     chunk is done, in order, and then let go: what is held at once is the
     output and the chunks in flight (docs/performance.md).
@@ -131,9 +134,10 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
     def cropped(layers):
         return layers if crop is None else [[(p, level, crop(a, level)) for p, level, a in layer] for layer in layers]
 
-    chunk, threads = chunking(x, plans, ndim, be, max_memory)
+    padded = (lambda x: x) if pad is None else pad
+    chunk, threads = chunking(padded(x[:1]), plans, ndim, be, max_memory)
     if x.shape[0] <= chunk:
-        return cropped(propagate_batch(x, plans, ndim, real_input=real_input, propagated=propagated))
+        return cropped(propagate_batch(padded(x), plans, ndim, real_input=real_input, propagated=propagated))
     xp = be.xp
     # As many chunks as that size needs, rounded up to a multiple of the threads, of equal sizes:
     # no thread is left with a short last chunk while another works.
@@ -149,7 +153,7 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
         with mode():
             return cropped(
                 propagate_batch(
-                    x[starts[i] : starts[i] + chunk],
+                    padded(x[starts[i] : starts[i] + chunk]),
                     plans,
                     ndim,
                     real_input=real_input,

@@ -16,6 +16,7 @@ ImportError (Kymatio) and a ValueError.
 
 from __future__ import annotations
 
+import functools
 import numbers
 import operator
 
@@ -176,9 +177,8 @@ class KymatioFrontend(PlanCache):
     def _transform(self, x, grid, pad_widths, meta_of, unpad):
         """Validated ``x`` (…, *grid), reflect-padded by ``pad_widths``, through the plans, in Kymatio's layout."""
         x, lead, xp = check_input(x, grid, "x")
-        if pad_widths is not None:
-            x = reflect_pad(x, pad_widths)
-        layers = propagate(x, self.plans(), self.ndim, max_memory=self.max_memory, crop=unpad)
+        pad = None if pad_widths is None else functools.partial(reflect_pad, widths=pad_widths)
+        layers = propagate(x, self.plans(), self.ndim, max_memory=self.max_memory, crop=unpad, pad=pad)
         return _layout(layers, lead, xp, self.out_type, meta_of)
 
 

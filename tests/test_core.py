@@ -94,14 +94,25 @@ NETWORKS = {
 
 
 # The filter products are summed block by block of (parents, batch) on a CPU: the default
-# blocks (one block for these small batches), one per (parent, item) and a few items per parent.
-BLOCKS = {"default blocks": None, "blocks of one item": 1, "blocks of 16 KiB": 16 << 10}
+# blocks (one block for these small batches), one per (parent, item) and a few items per parent;
+# and NumPy adds a large term in pieces (every term of these small networks, with pieces of 1 KiB).
+BLOCKS = {
+    "default blocks": (None, None),
+    "blocks of one item": (1, None),
+    "blocks of 16 KiB": (16 << 10, None),
+    "NumPy terms added in pieces of 1 KiB": (None, 1 << 10),
+}
 
 
 @pytest.fixture(params=list(BLOCKS))
 def product_blocks(request, monkeypatch):
-    if BLOCKS[request.param] is not None:
-        monkeypatch.setitem(_core.PRODUCT_BLOCK_BYTES, "cpu", BLOCKS[request.param])
+    from scatterx import _backend
+
+    block, piece = BLOCKS[request.param]
+    if block is not None:
+        monkeypatch.setitem(_core.PRODUCT_BLOCK_BYTES, "cpu", block)
+    if piece is not None:
+        monkeypatch.setattr(_backend, "NUMPY_PRODUCT_PIECE", piece)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -147,9 +158,11 @@ def test_a_separable_lowpass_on_the_last_layer_matches_the_plain_computation(lib
     assert_agrees(maps, reference, dtype)
     fused = _chunks.propagate(xs, net.plans(True), 2)
     whole = _chunks.propagate(xs, net.plans(True), 2, propagated=[])
-    for a, b in zip(fused[-1], whole[-1]):
-        assert a[:2] == b[:2]
-        np.testing.assert_allclose(np.asarray(a[2]), np.asarray(b[2]), rtol=0, atol=4 * np.finfo(dtype).eps)
+    xp = _core.Backend(xs).xp
+    for a, b in zip(fused, whole):  # the groups may differ (the fused core makes children a few filters at a time)
+        (pa, A), (pb, B) = _core.assemble(a, xp), _core.assemble(b, xp)
+        assert pa == pb
+        np.testing.assert_allclose(np.asarray(A), np.asarray(B), rtol=0, atol=4 * np.finfo(dtype).eps)
 
 
 @requires_torch
@@ -260,6 +273,55 @@ def test_a_failing_chunk_raises_and_the_chunks_not_started_are_not_run(monkeypat
     # the workers are still usable, and the chunks are joined into one output in batch order
     x = rng.standard_normal((5, 32, 32))
     np.testing.assert_allclose(np.asarray(chunked(x)), np.asarray(net(x)), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "shape, a_shape, b_shape",
+    [
+        ((8, 3, 5, 6, 7), (1, 3, 5, 6, 7), (8, 1, 1, 6, 7)),  # K filters on P parents, B items: pieces of filters
+        ((1, 3, 5, 6, 7), (1, 3, 5, 6, 7), (1, 1, 1, 6, 7)),  # one filter: pieces of parents
+        ((1, 1, 5, 6, 7), (1, 1, 5, 6, 7), (1, 1, 1, 6, 7)),  # one filter, one parent: pieces of items
+        ((8, 3, 5, 6, 7), (3, 5, 6, 7), (8, 1, 1, 6, 7)),  # fewer axes than the output: added whole
+    ],
+)
+def test_numpy_adds_a_large_product_in_pieces_with_the_same_numbers(shape, a_shape, b_shape, rng, monkeypatch):
+    # The output is a strided box of a larger block, as the alias terms write; pieces of 2 KiB
+    # split each of these terms (about 14–94 KiB) along its first axis longer than one.
+    from scatterx import _backend
+
+    monkeypatch.setattr(_backend, "NUMPY_PRODUCT_PIECE", 2 << 10)
+    c = lambda s: (rng.standard_normal(s) + 1j * rng.standard_normal(s)).astype(np.complex64)  # noqa: E731
+    block, a, b = c(shape[:-2] + (9, 9)), c(a_shape), c(b_shape)
+    expected = block.copy()
+    expected[..., 1:7, 2:9] += a * b
+    _backend.Backend(block).add_product(block[..., 1:7, 2:9], a, b)
+    np.testing.assert_array_equal(block, expected)  # the same operations on the same numbers: equal, not close
+
+
+def test_each_chunk_is_padded_in_its_own_thread_and_the_padded_batch_is_never_formed(rng, monkeypatch):
+    # propagate's pad: applied per chunk (the Kymatio frontends' reflect padding); the features equal
+    # those of the batch padded whole, run the same way.
+    from scatterx import _backend, _chunks
+    from scatterx._kymatio_base import reflect_pad
+
+    net = NETWORKS["morlet 2-D, sub-sampled"]()
+    plans, x = net.plans(), rng.standard_normal((12, 24, 24))
+    padded_shapes = []
+
+    def pad(a):
+        padded_shapes.append(tuple(a.shape))
+        return reflect_pad(a, [(4, 4), (4, 4)])
+
+    monkeypatch.setattr(_backend, "WORKERS", 2)  # two chunk threads whatever the cores
+    budget = 4 * _chunks.item_bytes(plans, (32, 32), 2, _core.Backend(x), 16)  # chunks of 2 items, two at once
+    per_chunk = _chunks.propagate(x, plans, 2, pad=pad, max_memory=budget)
+    whole = _chunks.propagate(reflect_pad(x, [(4, 4), (4, 4)]), plans, 2, max_memory=budget)
+    assert padded_shapes[0] == (1, 24, 24)  # one item, to size the chunks
+    assert sorted(padded_shapes[1:]) == [(2, 24, 24)] * 6
+    for mine, theirs in zip(per_chunk, whole):
+        for (p1, l1, a1), (p2, l2, a2) in zip(mine, theirs):
+            assert (p1, l1) == (p2, l2)
+            np.testing.assert_array_equal(a1, a2)
 
 
 def test_a_process_wide_thread_limit_is_taken_by_the_first_caller_in_and_restored_by_the_last_out():
