@@ -435,16 +435,36 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real, finish=Non
 PRODUCT_BLOCK_BYTES = {"cpu": 2 << 20, "cuda": None}
 
 
+# An array up to this many times PRODUCT_BLOCK_BYTES is kept whole rather than cut into a block
+# and a small remainder.
+PRODUCT_BLOCK_SLACK = 1.25
+
+
+def _block_bytes(be):
+    return PRODUCT_BLOCK_BYTES.get(be.device_name.split(":")[0], PRODUCT_BLOCK_BYTES["cpu"])
+
+
+def _filter_parts(be, K, P, spectra, responses):
+    """Ranges (i, j) cutting K filters into runs whose products on P parents are at most about one product block."""
+    size = _block_bytes(be)
+    X = spectra.spectrum
+    total = K * P * X.shape[1] * math.prod(responses.cell) * X.dtype.itemsize
+    if size is None or total <= PRODUCT_BLOCK_SLACK * size:
+        return [(0, K)]
+    step = -(-K // -(-total // size))
+    return [(i, min(i + step, K)) for i in range(0, K, step)]
+
+
 def _product_blocks(be, P, B, item):
     """Slices (parents, batch) cutting a (K, P, B, *cell) output into blocks of about PRODUCT_BLOCK_BYTES.
 
     ``item``: the bytes of one (parent, batch) entry over all K filters.
     Whole parents first, then batch entries where one parent is too large.
     """
-    size = PRODUCT_BLOCK_BYTES.get(be.device_name.split(":")[0], PRODUCT_BLOCK_BYTES["cpu"])
-    if size is None or P * B * item <= 2 * size:
+    size = _block_bytes(be)
+    if size is None or P * B * item <= PRODUCT_BLOCK_SLACK * size:
         return [(slice(None), slice(None))]
-    if B * item > 2 * size:
+    if B * item > PRODUCT_BLOCK_SLACK * size:
         step = max(1, size // item)
         return [(slice(p, p + 1), slice(b, b + step)) for p in range(P) for b in range(0, B, step)]
     step = max(1, size // (B * item))
@@ -473,6 +493,20 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
     real_dtype = np.float64 if x.dtype in (xp.float64, xp.complex128) else np.float32
     out = [[] for _ in plans]
     energy = [xp.zeros(x.shape[0], dtype=xp.real(x).dtype, device=be.device) for _ in plans]
+
+    def features_in_blocks(n, child):
+        """The matrices that make layer ``n``'s children at level ``child`` into features block by block, or None.
+
+        Children that only feed the last layer (and whose energy is not
+        asked for): where M or P says they are real and that layer's
+        low-pass is separable, their features are made block by block, and
+        the children themselves are never held whole.
+        """
+        if n + 2 != len(plans) or propagated is not None:
+            return None
+        plan = plans[n]
+        real = plan.nonlinearity.real_output or plan.pooling.real_output
+        return _separable(plans[n + 1], child, real, ndim, be, real_dtype)
 
     def visit(n, level, paths, U, is_real=None):
         """Layer ``n`` on the maps ``U`` (len(paths), B, *grid/level): its features, then each block's subtree.
@@ -503,25 +537,27 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
             V = _filter_inverse(be, spectra, lowpass, out_dec, slice(None), ndim, lowpass_real)
             out[n].append((paths, level * out_dec, V))
         finish = lambda V: plan.pooling(plan.nonlinearity(V), ndim)  # noqa: E731
-        # Children that only feed the last layer (and whose energy is not asked for): where M or P says
-        # they are real and that layer's low-pass is separable, their features are made block by block
-        # too, and the children themselves are never held whole.
-        fused = n + 2 == len(plans) and propagated is None
-        real_children = fused and (plan.nonlinearity.real_output or plan.pooling.real_output)
-        for (dec, parents, _, new_paths), responses in zip(blocks, filters):
+        for (dec, parents, ks, new_paths), responses in zip(blocks, filters):
             child = level * dec * plan.pooling.factor
-            matrices = _separable(plans[n + 1], child, real_children, ndim, be, real_dtype)
+            matrices = features_in_blocks(n, child)
             if matrices is not None:
                 features = lambda V, matrices=matrices: _separable_filter(xp, finish(V), matrices)  # noqa: E731
                 maps = _filter_inverse(be, spectra, responses, dec, parents, ndim, filters_real, features)
                 out[n + 1].append((new_paths, child * plans[n + 1].output_decimation(child), maps))
                 continue
-            visit(
-                n + 1,
-                child,
-                new_paths,
-                _filter_inverse(be, spectra, responses, dec, parents, ndim, filters_real, finish),
+            # Where the children's own children all become features block by block, nothing below the
+            # children is visited, and their spectra are the largest array held: they are made and
+            # visited a few filters at a time, at most about one product block each.
+            below = n + 3 == len(plans) and all(
+                features_in_blocks(n + 1, child * d * plans[n + 1].pooling.factor) is not None
+                for d, _, _, _ in plans[n + 1].blocks_at(child, new_paths, be)
             )
+            P, half = len(new_paths) // len(ks), filters_real  # child paths are filter-major: P per filter
+            parts = _filter_parts(be, len(ks), P, spectra, responses) if below else [(0, len(ks))]
+            for i, j in parts:
+                part = responses if len(parts) == 1 else plan.responses(level, ks[i:j], dec, be, real_dtype, half)
+                children = _filter_inverse(be, spectra, part, dec, parents, ndim, filters_real, finish)
+                visit(n + 1, child, new_paths[i * P : j * P], children)
 
     visit(0, 1, [()], xp.expand_dims(x, axis=0), real_input)
     if propagated is not None:

@@ -66,6 +66,22 @@ def test_scattering2d_matches_kymatio(J, shape, L, order, dtype, frontend, refer
     assert rel_err(ours, ref) <= TOL[dtype]
 
 
+@pytest.mark.parametrize("frontend", FRONTENDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("J, shape, L, order", [(3, (28, 28), 8, 2), (4, (64, 48), 8, 2)])
+def test_scattering2d_with_children_made_a_few_filters_at_a_time_matches_kymatio(
+    J, shape, L, order, dtype, frontend, reference_2d, rng, monkeypatch
+):
+    # Product blocks of 16 KiB: the first layer's children (whose own children become features
+    # block by block) are made and visited one or two filters at a time, as on larger batches.
+    from scatterx import _core
+
+    monkeypatch.setitem(_core.PRODUCT_BLOCK_BYTES, "cpu", 16 << 10)
+    x = rng.standard_normal((3,) + shape)
+    ours = sx.Scattering2D(J, shape, L=L, max_order=order, frontend=frontend)(as_input(x.astype(dtype), frontend))
+    assert rel_err(to_numpy(ours), reference_2d(J, shape, L, order, x)) <= TOL[dtype]
+
+
 def test_scattering2d_list_output_and_leading_axes(rng):
     x = rng.standard_normal((2, 3, 32, 32))
     ref = kymatio_numpy.Scattering2D(2, (32, 32), L=4, out_type="list")(x)
