@@ -20,7 +20,13 @@ FFT worker, one BLAS thread) so that the stages add up, and times the stages of 
 * products formed: the entries of the periodised products that the alias
   terms form (the support of the responses, see
   ``LayerPlan.responses``) over all entries of the dense products, on one
-  item.
+  item;
+* ns per entry: the filter products' time over the entries they formed in
+  the transform, beside a plain complex multiply-add of the same dtype on
+  contiguous arrays (8 filters on a 1 MiB block, broadcast like the core's
+  terms: ``out += a * b`` in NumPy, ``addcmul_`` in torch), fastest of 15;
+* DFTs + products / DFTs: what total / FFT-only would be if everything but
+  the DFTs and the filter products took no time.
 
 Writes JSON and a Markdown table.
 
@@ -38,6 +44,7 @@ import threading
 import time
 
 import _record
+import numpy as np
 import threadpoolctl
 import torch
 import vs_kymatio
@@ -101,8 +108,30 @@ def _instrument(sync):
     return spent, lambda: [u() for u in reversed(undo)]
 
 
+def plain_product_ns(backend, device, sync, rounds=15):
+    """ns per entry of a contiguous complex64 multiply-add, 8 filters × a 1 MiB block (the core's broadcast)."""
+    n, K = (1 << 20) // 8, 8
+    rng = np.random.default_rng(0)
+    a = (rng.standard_normal((1, n)) + 1j * rng.standard_normal((1, n))).astype(np.complex64)
+    b = (rng.standard_normal((K, n)) + 1j * rng.standard_normal((K, n))).astype(np.complex64)
+    out = np.zeros((K, n), np.complex64)
+    if backend == "torch":
+        a, b, out = (torch.from_numpy(v).to(device) for v in (a, b, out))
+        step = lambda: out.addcmul_(a, b)  # noqa: E731
+    else:
+        step = lambda: out.__iadd__(a * b)  # noqa: E731
+    best = float("inf")
+    for _ in range(rounds):
+        sync()
+        t0 = time.perf_counter()
+        step()
+        sync()
+        best = min(best, time.perf_counter() - t0)
+    return best / (K * n) * 1e9
+
+
 def product_share(ours, x):
-    """Entries of the periodised products formed (alias terms on the responses' support) over all of them."""
+    """(entries formed, dense entries) of the periodised products on ``x[:1]`` (terms on the responses' support)."""
     formed, dense, original = [0], [0], _core._filter_inverse
 
     def counting(be, spectra, responses, dec, parents, ndim, real, finish=None):
@@ -119,7 +148,7 @@ def product_share(ours, x):
         ours(x[:1])
     finally:
         _core._filter_inverse = original
-    return formed[0] / dense[0]
+    return formed[0], dense[0]
 
 
 def profile_case(case, backend, device, reps):
@@ -138,6 +167,8 @@ def profile_case(case, backend, device, reps):
         undo()
     seconds = {k: v / reps for k, v in spent.items()}
     seconds["joins and the rest"] = total - sum(seconds.get(k, 0.0) for k in STAGES[:-1])
+    formed, dense = product_share(ours, x)
+    dfts = seconds.get("forward DFT", 0.0) + seconds.get("inverse DFT", 0.0)
     return {
         "case": case,
         "backend": backend,
@@ -145,7 +176,10 @@ def profile_case(case, backend, device, reps):
         "seconds_per_transform": total,
         "seconds": {k: seconds.get(k, 0.0) for k in STAGES},
         "share": {k: seconds.get(k, 0.0) / total for k in STAGES},
-        "products_formed": product_share(ours, x),
+        "products_formed": formed / dense,
+        "product_ns_per_entry": seconds.get("filter products", 0.0) / (formed * x.shape[0]) * 1e9,
+        "plain_product_ns_per_entry": plain_product_ns(backend, device, sync),
+        "dfts_and_products_over_dfts": (dfts + seconds.get("filter products", 0.0)) / dfts,
     }
 
 
@@ -173,14 +207,16 @@ def main(argv=None):
         "",
         f"Machine: {_record.header(meta)}",
         "",
-        "| case | backend | s / transform | " + " | ".join(STAGES) + " | products formed |",
-        "|---|---|---|" + "---|" * (len(STAGES) + 1),
+        "| case | backend | s / transform | " + " | ".join(STAGES) + " | products formed "
+        "| products ns / entry (plain multiply-add) | DFTs + products / DFTs |",
+        "|---|---|---|" + "---|" * (len(STAGES) + 3),
     ]
     for r in rows:
         lines.append(
             f"| {r['case']} | {r['backend']} | {r['seconds_per_transform']:.4f} | "
             + " | ".join(f"{100 * r['share'][k]:.0f} %" for k in STAGES)
-            + f" | {100 * r['products_formed']:.0f} % |"
+            + f" | {100 * r['products_formed']:.0f} % | {r['product_ns_per_entry']:.2f} "
+            f"({r['plain_product_ns_per_entry']:.2f}) | {r['dfts_and_products_over_dfts']:.2f} |"
         )
     _record.write(args.out, f"profile_ops_{args.device}", meta, rows, lines)
     return 0

@@ -28,10 +28,15 @@ CPU time).  Reported:
   already C-ordered and its offset from a 64-byte boundary (a C-ordered
   array's "tax" measures timing noise or alignment, not layout);
 * **peak extra memory**: in a fresh process per library (glibc told to
-  return freed blocks at once, ``MALLOC_MMAP_THRESHOLD_``), the peak
-  resident size during a warm transform minus the size before it
+  map every block of 64 KiB or more on its own and return it when freed,
+  ``MALLOC_MMAP_THRESHOLD_``), after a warm-up call and ``malloc_trim(0)``
+  (the free memory glibc still holds goes back to the system: without it,
+  what the warm-up left free but resident is reused without counting),
+  the peak resident size during a warm transform minus the size before it
   (``VmHWM`` reset through ``/proc/self/clear_refs``); on CUDA,
-  ``torch.cuda.max_memory_allocated`` over the allocation before;
+  ``torch.cuda.max_memory_allocated`` over the allocation before.  With
+  NumPy the peak of the bytes allocated during a second warm transform
+  (``tracemalloc``, which NumPy reports to) is recorded beside it;
 * **filters**: Kymatio's constructor (plus ``.to(device)``); scatterx's
   constructor plus its first call on one item minus a warm call on one item
   (scatterx renders and caches the responses of each level on first use);
@@ -51,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import ctypes
 import gc
 import json
 import os
@@ -60,6 +66,7 @@ import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 
 import _record
 import numpy as np
@@ -272,6 +279,7 @@ def _memory_child(case, backend, device, lib):
     fn = ky if lib == "kymatio" else ours
     fn(x)
     gc.collect()
+    trimmed, traced = None, None
     if device == "cuda":
         torch.cuda.synchronize()
         before = torch.cuda.memory_allocated()
@@ -280,12 +288,26 @@ def _memory_child(case, backend, device, lib):
         torch.cuda.synchronize()
         extra = torch.cuda.max_memory_allocated() - before
     else:
+        trimmed = _malloc_trim()
         before = _rss_kib("VmRSS")
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")  # resets VmHWM to the current RSS
         fn(x)
         extra = (_rss_kib("VmHWM") - before) * 1024
-    print(json.dumps({"extra_bytes": extra}))
+        if backend == "numpy":
+            tracemalloc.start()
+            fn(x)
+            traced = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+    print(json.dumps({"extra_bytes": extra, "trimmed": trimmed, "traced_bytes": traced}))
+
+
+def _malloc_trim():
+    """Hand the free memory glibc holds back to the system (``malloc_trim(0)``); False where there is no glibc."""
+    try:
+        return bool(ctypes.CDLL("libc.so.6").malloc_trim(0) >= 0)
+    except (OSError, AttributeError):
+        return False
 
 
 def peak_memory(case, backend, device, lib):
@@ -298,7 +320,7 @@ def peak_memory(case, backend, device, lib):
         text=True,
         check=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])["extra_bytes"]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _summary(values):
@@ -337,6 +359,7 @@ def run_case(case, backend, device, reps):
     noisy = [f"load {max(loads):.1f} > {cores} cores + 1"] if loads and max(loads) > cores + 1 else []
     noisy += [f"scatterx times spread {spread:.0%}"] if spread > SPREAD_FLAG else []
     worst = max(taxes, key=lambda r: r["tax"])
+    memory = {lib: peak_memory(case, backend, device, lib) for lib in ("kymatio", "scatterx")}
     return {
         "case": case,
         "backend": backend,
@@ -359,10 +382,9 @@ def run_case(case, backend, device, reps):
             "flagged": [r for r in taxes if r["tax"] > TAX_FLAG],
         },
         "layout_taxes": taxes,
-        "peak_extra_bytes": {
-            "kymatio": peak_memory(case, backend, device, "kymatio"),
-            "scatterx": peak_memory(case, backend, device, "scatterx"),
-        },
+        "peak_extra_bytes": {lib: m["extra_bytes"] for lib, m in memory.items()},
+        "peak_traced_bytes": {lib: m["traced_bytes"] for lib, m in memory.items()},
+        "malloc_trimmed": all(m["trimmed"] for m in memory.values()) if device != "cuda" else None,
         "build_s": {"kymatio": build_ky, "scatterx": build_ours},
         "page_faults_per_transform": faults,
         "load_1min": {"before": load_before, "after": load_after},
