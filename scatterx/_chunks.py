@@ -159,6 +159,7 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
                     real_input=real_input,
                     propagated=energies[i],
                     workers=None if be.is_torch else 1,
+                    batch=chunk,
                 )
             )
 

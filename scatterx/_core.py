@@ -444,11 +444,15 @@ def _block_bytes(be):
     return PRODUCT_BLOCK_BYTES.get(be.device_name.split(":")[0], PRODUCT_BLOCK_BYTES["cpu"])
 
 
-def _filter_parts(be, K, P, spectra, responses):
-    """Ranges (i, j) cutting K filters into runs whose products on P parents are at most about one product block."""
+def _filter_parts(be, K, P, B, spectra, responses):
+    """Ranges (i, j) cutting K filters into runs whose products on P parents and B items are at most about one block.
+
+    The runs set how the paths are grouped, so they depend on the plan and
+    on ``B`` only: every chunk of one batch passes the same ``B`` (its
+    chunk size), and its groups match the others'.
+    """
     size = _block_bytes(be)
-    X = spectra.spectrum
-    total = K * P * X.shape[1] * math.prod(responses.cell) * X.dtype.itemsize
+    total = K * P * B * math.prod(responses.cell) * spectra.spectrum.dtype.itemsize
     if size is None or total <= PRODUCT_BLOCK_SLACK * size:
         return [(0, K)]
     step = -(-K // -(-total // size))
@@ -471,7 +475,7 @@ def _product_blocks(be, P, B, item):
     return [(slice(p, p + step), slice(None)) for p in range(0, P, step)]
 
 
-def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers=None):
+def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers=None, batch=None):
     """Run the network described by ``plans`` on ``x`` of shape (B, *grid).
 
     ``plans`` has one entry per feature layer Φ^0 … Φ^N; the last one only
@@ -481,6 +485,9 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
     indices.  When ``propagated`` is a list, the propagated energy
     W_n = Σ_{|q|=n} ‖U[q]f‖² of every layer (shape (B,)) is appended.
     ``workers``: threads of SciPy's FFTs (NumPy only; default all cores).
+    ``batch``: the batch size the runs of filters are sized for (default
+    B); the chunks of one batch pass their common size, so that the paths
+    of all chunks are grouped alike.
 
     Depth first: the children of one block (one level, one set of filters)
     go through the rest of the network before the next block is computed,
@@ -490,6 +497,7 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
     """
     be = Backend(x, workers=workers)
     xp = be.xp
+    batch = x.shape[0] if batch is None else batch
     real_dtype = np.float64 if x.dtype in (xp.float64, xp.complex128) else np.float32
     out = [[] for _ in plans]
     energy = [xp.zeros(x.shape[0], dtype=xp.real(x).dtype, device=be.device) for _ in plans]
@@ -553,7 +561,7 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
                 for d, _, _, _ in plans[n + 1].blocks_at(child, new_paths, be)
             )
             P, half = len(new_paths) // len(ks), filters_real  # child paths are filter-major: P per filter
-            parts = _filter_parts(be, len(ks), P, spectra, responses) if below else [(0, len(ks))]
+            parts = _filter_parts(be, len(ks), P, batch, spectra, responses) if below else [(0, len(ks))]
             for i, j in parts:
                 part = responses if len(parts) == 1 else plan.responses(level, ks[i:j], dec, be, real_dtype, half)
                 children = _filter_inverse(be, spectra, part, dec, parents, ndim, filters_real, finish)

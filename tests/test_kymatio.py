@@ -82,6 +82,20 @@ def test_scattering2d_with_children_made_a_few_filters_at_a_time_matches_kymatio
     assert rel_err(to_numpy(ours), reference_2d(J, shape, L, order, x)) <= TOL[dtype]
 
 
+def test_scattering2d_in_chunks_of_unequal_size_with_children_made_a_few_filters_at_a_time(rng, monkeypatch):
+    # Seven images in chunks of two (three of two, one of one) with 16 KiB product blocks:
+    # how the paths are grouped follows the chunk size, not the batch a chunk happens to hold, so
+    # every chunk's groups fit the joined output.  Compared with Kymatio at the float32 tolerance.
+    from scatterx import _chunks, _core
+
+    monkeypatch.setitem(_core.PRODUCT_BLOCK_BYTES, "cpu", 16 << 10)
+    monkeypatch.setattr(_chunks, "chunking", lambda *args, **kwargs: (2, 2))
+    J, shape = 3, (28, 28)
+    x = rng.standard_normal((7,) + shape)
+    ours = sx.Scattering2D(J, shape, L=8)(x.astype(np.float32))
+    assert rel_err(ours, kymatio_numpy.Scattering2D(J, shape, L=8)(x)) <= TOL[np.float32]
+
+
 def test_scattering2d_list_output_and_leading_axes(rng):
     x = rng.standard_normal((2, 3, 32, 32))
     ref = kymatio_numpy.Scattering2D(2, (32, 32), L=4, out_type="list")(x)
