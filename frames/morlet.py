@@ -58,34 +58,36 @@ def _gaussian_pair_2d(shape, sigma, theta, xi, slant):
     With R the rotation by ``theta``, C = R diag(1, slant²) Rᵀ / (2σ²) and
     e = (cos θ, sin θ):  g(u) = exp(−uᵀCu),  γ(u) = g(u) exp(i ξ ⟨e, u⟩), then
     f_per[m, n] = Σ_{|a|,|b| ≤ 2} f(m + aM, n + bN), both divided by 2·3.1415·σ²/slant.
-    u = (row, column) in samples.  An image on which g < 1e−50 everywhere
-    (uᵀCu ≥ λ_min|u|² > 50 ln 10) is skipped: it changes nothing in float64.
+    u = (row, column) in samples.  Only the samples with |u_i| ≤ r on each
+    axis are computed, r² = 50 ln 10 / λ_min(C): outside, uᵀCu ≥ λ_min|u|² >
+    50 ln 10 and g < 1e−50, which changes nothing that float64 resolves
+    beside the peak g(0) = 1 (nor float32, whose smallest number is 1.4e−45).
     """
     M, N = shape
     c, s = math.cos(theta), math.sin(theta)
     k = slant * slant
     two_s2 = 2.0 * sigma * sigma
     cxx, cxy, cyy = (c * c + k * s * s) / two_s2, 2.0 * c * s * (1.0 - k) / two_s2, (s * s + k * c * c) / two_s2
-    lam = min(1.0, k) / two_s2  # smallest eigenvalue of C
+    reach = math.floor(math.sqrt(SKIP_2D * two_s2 / min(1.0, k)))  # r above: λ_min(C) = min(1, slant²) / (2σ²)
     gabor = np.zeros(shape, np.complex128)
     envelope = np.zeros(shape, np.float64)
-    images = range(-IMAGES_2D, IMAGES_2D + 1)
-    for a in images:
-        x = np.arange(a * M, (a + 1) * M, dtype=np.float64)[:, None]
-        for b in images:
-            if lam * (_distance(a, M) ** 2 + _distance(b, N) ** 2) > SKIP_2D:
-                continue
-            y = np.arange(b * N, (b + 1) * N, dtype=np.float64)
+    for rows, x in _image_parts(M, reach):
+        x = x[:, None]
+        wave_x = np.exp(1j * xi * c * x)
+        for cols, y in _image_parts(N, reach):
             g = np.exp(-(cxx * x * x + cxy * x * y + cyy * y * y))
-            envelope += g
-            gabor += g * (np.exp(1j * xi * c * x) * np.exp(1j * xi * s * y))
+            envelope[rows, cols] += g
+            gabor[rows, cols] += g * (wave_x * np.exp(1j * xi * s * y))
     norm = 2.0 * PI_2D * sigma * sigma / slant
     return gabor / norm, envelope / norm
 
 
-def _distance(a, n):
-    """Distance from 0 of the image [a·n, (a+1)·n − 1] of one axis."""
-    return max(a * n, 1 - (a + 1) * n, 0)
+def _image_parts(n, reach):
+    """(slice of [0, n), coordinates a·n + slice) of each image a (|a| ≤ 2) where they lie in [−reach, reach]."""
+    for a in range(-IMAGES_2D, IMAGES_2D + 1):
+        lo, hi = max(0, -reach - a * n), min(n, reach + 1 - a * n)
+        if lo < hi:
+            yield slice(lo, hi), np.arange(a * n + lo, a * n + hi, dtype=np.float64)
 
 
 def gabor_2d(shape, sigma, theta, xi, slant=1.0):
