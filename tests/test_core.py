@@ -373,3 +373,41 @@ def test_overlapping_chunked_calls_leave_the_users_blas_thread_count_as_it_was()
     script = [sys.executable, "-c", _BLAS_AFTER_OVERLAPPING_CALLS]
     out = subprocess.run(script, capture_output=True, text=True, check=True, timeout=300, env=env)
     assert out.stdout.strip().splitlines()[-1] == "[2]"
+
+
+@pytest.mark.parametrize(("J", "shape"), [(2, (32, 32)), (3, (28, 28)), (4, (128, 128)), (3, (40, 56))])
+def test_kymatio_gaussian_lowpass_is_found_separable_on_the_same_levels_in_float32_and_float64(J, shape, monkeypatch):
+    # The Gaussian χ of Kymatio's 2-D networks is an outer product; recognising it needs a
+    # tolerance above the float64 roundings of its inverse DFT (measured 1e-16 to 3.3e-16 of
+    # ‖χ‖_F), so both precisions take the two matrix products on the same levels.
+    found = []
+    original = _core.LayerPlan.separable_lowpass
+
+    def spy(self, level, dec, be, real_dtype):
+        hit = original(self, level, dec, be, real_dtype)
+        found.append((np.dtype(real_dtype).name, level, dec, hit is not None))
+        return hit
+
+    monkeypatch.setattr(_core.LayerPlan, "separable_lowpass", spy)
+    net = sx.Scattering2D(J, shape, L=4)
+    x = np.random.default_rng(3).standard_normal((2,) + shape)
+    for dtype in (np.float32, np.float64):
+        net(x.astype(dtype))
+    by_dtype = {d: sorted({f[1:] for f in found if f[0] == d}) for d in ("float32", "float64")}
+    assert by_dtype["float32"] == by_dtype["float64"]
+    assert all(hit for _, _, hit in by_dtype["float64"])
+
+
+def test_a_lowpass_that_is_not_an_outer_product_is_not_taken_as_separable():
+    # A Gaussian elongated along the diagonal does not factor over the axes; a separable one
+    # with 1e-6 of its norm added off the factors is refused in float32 too (eps 1.2e-7).
+    u = np.arange(16) - 8.0
+    diagonal = np.exp(-((u[:, None] + u[None, :]) ** 2) / 40 - (u[:, None] - u[None, :]) ** 2 / 4)
+    g = np.exp(-(u**2) / 8)
+    bumped = np.outer(g, g)
+    bumped[3, 11] += 1e-6 * np.linalg.norm(bumped)
+    for chi in (diagonal, bumped):
+        g1, g2 = _core._rank_one(chi)
+        assert _core._rank_one_error(chi, g1, g2) > _core._separable_tol(np.float32)
+    g1, g2 = _core._rank_one(np.outer(g, g))
+    assert _core._rank_one_error(np.outer(g, g), g1, g2) <= _core._separable_tol(np.float64)
