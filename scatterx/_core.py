@@ -146,10 +146,11 @@ class LayerPlan:
             ndim, K = len(grid), F.shape[0]
             coarse = tuple(n // dec for n in grid)
             width = coarse[-1] // 2 + 1 if half else coarse[-1]
-            F = F / dec**ndim if dec > 1 else F
+            scale = dec**ndim  # F/dec^d in the terms; the support test |F/dec^d| > eps·max|F|/dec^d on F itself
+            divided = (lambda a: a / scale) if scale > 1 else (lambda a: a)  # noqa: E731
             cdtype = np.result_type(real_dtype, np.complex64)
             if fixed:
-                floor = np.finfo(real_dtype).eps / dec**ndim * np.max(np.abs(F.reshape(K, -1)), axis=1)
+                floor = np.finfo(real_dtype).eps * np.max(np.abs(F.reshape(K, -1)), axis=1)
             size = coarse[:-1] + (width,)
             terms = []
             if fixed:  # the aliases where some response has entries above the floor, found at once
@@ -161,7 +162,7 @@ class LayerPlan:
                     continue
                 block = F[(slice(None),) + alias_slices(j, coarse, width)]
                 if not fixed:
-                    terms.append((j, tuple(slice(0, n) for n in size), 0, K, be.asarray(block, cdtype)))
+                    terms.append((j, tuple(slice(0, n) for n in size), 0, K, be.asarray(divided(block), cdtype)))
                     continue
                 support = above[(slice(None),) + sum(((ji, slice(None)) for ji in j), ())]
                 for k0, k1 in _runs(support.reshape(K, -1).any(axis=1)):
@@ -174,7 +175,7 @@ class LayerPlan:
                     ]
                     for box in itertools.product(*covers):
                         if union[box].any():
-                            terms.append((j, box, k0, k1, be.asarray(block[(slice(k0, k1),) + box], cdtype)))
+                            terms.append((j, box, k0, k1, be.asarray(divided(block[(slice(k0, k1),) + box]), cdtype)))
             # The largest term first: it starts the sum (written, not added); when it covers every
             # filter and the whole block, the block needs no pass of zeros.
             terms.sort(key=lambda t: -(t[3] - t[2]) * math.prod(b.stop - b.start for b in t[1]))

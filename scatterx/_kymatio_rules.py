@@ -71,8 +71,13 @@ def crop_2d(response, res):
     M, N = x.shape[-2:]
     f = 2**res
     m, n = M // f, N // f
-    if M == f * m and N == f * n:  # the crop itself: the kept rows and columns are in order of their alias
-        return x[..., np.flatnonzero(_low_band(M, res)), :][..., np.flatnonzero(_low_band(N, res))]
+    if M == f * m and N == f * n:  # the crop itself: the kept rows [0, a) ∪ [M − m + a, M), in order of alias
+        a, b = int(M * 2.0 ** (-res - 1)), int(N * 2.0 ** (-res - 1))
+        out = np.empty(x.shape[:-2] + (m, n), x.dtype)
+        for rows_out, rows_in in ((slice(0, a), slice(0, a)), (slice(a, m), slice(M - m + a, M))):
+            out[..., rows_out, :b] = x[..., rows_in, :b]
+            out[..., rows_out, b:] = x[..., rows_in, N - n + b :]
+        return out
     kept = np.where(_low_band(M, res)[:, None] & _low_band(N, res), x, 0)[..., : f * m, : f * n]
     return kept.reshape(*x.shape[:-2], f, m, f, n).sum(axis=(-4, -2)).astype(x.dtype, copy=False)
 
