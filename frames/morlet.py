@@ -150,13 +150,27 @@ def morlet_1d(N, xi, sigma):
     low-pass χ̂[k] = c Σ_p G_σ(k/N + p).
     """
     P = _n_periods(sigma)
-    nu = (np.arange(N) + N * np.arange(1 - P, P)[:, None]) / N  # row p: k/N + p, exact integers over N
+    nu = (np.arange((2 * P - 1) * N) + N * (1 - P)) / N  # k/N + p for p = 1−P … P−1, row after row, increasing
     two_s2 = 2.0 * sigma**2
-    h = np.exp(-(nu**2) / two_s2).mean(axis=0)  # the mean, not the sum, so κ rounds as in Kymatio
+    h = _periodised_gaussian(nu, 0.0, two_s2, P, N)
     if xi:
-        gabor = np.exp(-((nu - xi) ** 2) / two_s2).mean(axis=0)
+        gabor = _periodised_gaussian(nu, xi, two_s2, P, N)
         h = gabor - (gabor[0] / h[0]) * h
     return h / np.abs(np.fft.ifft(h)).sum()
+
+
+def _periodised_gaussian(nu, centre, two_s2, P, N):
+    """(1/(2P − 1)) Σ_p G_σ(k/N + p − centre), from the flat increasing ``nu``: the mean, as in Kymatio.
+
+    exp(−x) is exactly 0 in float64 for x > 745.2, so only the stretch of
+    ``nu`` within √(750·2σ²) of ``centre`` is computed; the rest is the
+    zero that exp would return there, and the mean over p is the same sum.
+    """
+    reach = math.sqrt(750.0 * two_s2)
+    lo, hi = np.searchsorted(nu, (centre - reach, centre + reach))
+    g = np.zeros(nu.shape)
+    g[lo:hi] = np.exp(-((nu[lo:hi] - centre) ** 2) / two_s2)
+    return g.reshape(2 * P - 1, N).mean(axis=0)
 
 
 def filter_params_1d(J, Q, r_psi=R_PSI, sigma0=SIGMA0, alpha=ALPHA):
