@@ -50,10 +50,15 @@ def pad_widths_2d(M, N, J):
     return ((Mp - M) // 2, (Mp - M + 1) // 2), ((Np - N) // 2, (Np - N + 1) // 2)
 
 
+def _band_start(n, res):
+    """⌊n/2^(r+1)⌋: the first index of one axis that Kymatio's crop to level 2^r zeroes."""
+    return int(n * 2.0 ** (-res - 1))
+
+
 def _low_band(n, res):
     """Kept indices of one axis: all but [⌊n/2^(r+1)⌋, that + ⌊n(1 − 2^−r)⌋)."""
     keep = np.ones(n, bool)
-    start = int(n * 2.0 ** (-res - 1))
+    start = _band_start(n, res)
     keep[start : start + int(n * (1 - 2.0**-res))] = False
     return keep
 
@@ -72,7 +77,7 @@ def crop_2d(response, res):
     f = 2**res
     m, n = M // f, N // f
     if M == f * m and N == f * n:  # the crop itself: the kept rows [0, a) ∪ [M − m + a, M), in order of alias
-        a, b = int(M * 2.0 ** (-res - 1)), int(N * 2.0 ** (-res - 1))
+        a, b = _band_start(M, res), _band_start(N, res)
         out = np.empty(x.shape[:-2] + (m, n), x.dtype)
         for rows_out, rows_in in ((slice(0, a), slice(0, a)), (slice(a, m), slice(M - m + a, M))):
             out[..., rows_out, :b] = x[..., rows_in, :b]
