@@ -252,13 +252,13 @@ class LayerPlan:
             hit, chi = (None,), _values(lowpass)
             if chi.ndim == 2 and self.lowpass_real:
                 (n1, n2), (m1, m2) = chi.shape, (chi.shape[0] // dec, chi.shape[1] // dec)
-                cheaper = n1 * n2 * m2 + n1 * m1 * m2 <= 4 * n1 * n2 * math.log2(n1 * n2)
-                g = np.real(np.fft.ifft2(chi))
-                g1, g2 = _rank_one(g)
-                if cheaper and g1 is not None and _rank_one_error(g, g1, g2) <= _separable_tol(real_dtype):
-                    C1 = g1[(dec * np.arange(m1)[:, None] - np.arange(n1)[None, :]) % n1]
-                    C2 = g2[(dec * np.arange(m2)[:, None] - np.arange(n2)[None, :]) % n2]
-                    hit = (be.asarray(C1, real_dtype), be.asarray(C2, real_dtype))
+                if n1 * n2 * m2 + n1 * m1 * m2 <= 4 * n1 * n2 * math.log2(n1 * n2):  # cheaper: see above
+                    g = np.real(np.fft.ifft2(chi))
+                    g1, g2 = _rank_one(g)
+                    if g1 is not None and _rank_one_error(g, g1, g2) <= _separable_tol(real_dtype):
+                        C1 = g1[(dec * np.arange(m1)[:, None] - np.arange(n1)[None, :]) % n1]
+                        C2 = g2[(dec * np.arange(m2)[:, None] - np.arange(n2)[None, :]) % n2]
+                        hit = (be.asarray(C1, real_dtype), be.asarray(C2, real_dtype))
             self._remember(key, lowpass, hit)
         return hit if len(hit) == 2 else None
 
