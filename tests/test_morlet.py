@@ -207,12 +207,16 @@ def test_crop_2d_equals_kymatio_levels():
             assert out.dtype == level.dtype and np.array_equal(out, level)
 
 
-def test_crop_2d_on_batches_and_odd_grids(rng):
-    x = rng.standard_normal((2, 3, 35, 41)) + 1j * rng.standard_normal((2, 3, 35, 41))
+@pytest.mark.parametrize("grid", [(35, 41), (40, 48)])
+def test_crop_2d_on_batches_and_odd_grids(rng, grid):
+    # (35, 41): the alias sum of the masked response; (40, 48): 2^r divides the grid up to
+    # r = 3, where crop_2d copies the four kept corner blocks instead.
+    x = rng.standard_normal((2, 3) + grid) + 1j * rng.standard_normal((2, 3) + grid)
     for res in range(4):
         out = crop_2d(x, res)
-        assert out.shape == (2, 3, 35 // 2**res, 41 // 2**res)
-        assert np.array_equal(out[1, 2], periodize_filter_fft(x[1, 2], res))
+        assert out.shape == (2, 3, grid[0] // 2**res, grid[1] // 2**res)
+        for i, k in ((0, 0), (1, 2)):
+            assert np.array_equal(out[i, k], periodize_filter_fft(x[i, k], res))
 
 
 def test_crop_2d_is_the_low_band_when_the_grid_divides():
