@@ -15,7 +15,7 @@ import os
 import threading
 
 from ._backend import Backend
-from ._core import propagate_batch
+from ._core import layer_columns, propagate_batch, write_columns
 
 __all__ = ["CHUNK_BYTES", "item_bytes", "chunking", "chunk_pool", "propagate"]
 
@@ -106,7 +106,9 @@ def _forget_pools():
 os.register_at_fork(after_in_child=_forget_pools)
 
 
-def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=None, crop=None, pad=None):
+def propagate(
+    x, plans, ndim, *, real_input=True, propagated=None, max_memory=None, crop=None, pad=None, assembled=None
+):
     """Run the network described by ``plans`` on ``x``, in batch chunks; see :func:`~scatterx._core.propagate_batch`.
 
     On a CPU, chunks run in one thread per core (NumPy's, SciPy's and
@@ -128,6 +130,15 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
     Each chunk's features are copied into the joined output as soon as the
     chunk is done, in order, and then let go: what is held at once is the
     output and the chunks in flight (docs/performance.md).
+
+    ``assembled``: None returns per layer the core's groups
+    ``[(paths, level, array (paths, B, *grid))]``; ``"layers"`` returns
+    per layer ``(paths, array (B, P, *grid))``, paths in lexicographic
+    order (:func:`~scatterx._core.assemble`; ``([], None)`` for a layer
+    without paths); ``"one"`` returns ``(layers, whole)``, the layers' arrays
+    being consecutive columns of one array ``whole`` (B, C, *grid).  Each
+    chunk's features are then copied straight into the user's layout: the
+    features are held once, not twice.
     """
     be = Backend(x)
 
@@ -137,7 +148,12 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
     padded = (lambda x: x) if pad is None else pad
     chunk, threads = chunking(padded(x[:1]), plans, ndim, be, max_memory)
     if x.shape[0] <= chunk:
-        return cropped(propagate_batch(padded(x), plans, ndim, real_input=real_input, propagated=propagated))
+        layers = cropped(propagate_batch(padded(x), plans, ndim, real_input=real_input, propagated=propagated))
+        if assembled is None:
+            return layers
+        outputs = _Outputs(layers, x.shape[0], be, assembled == "one")
+        outputs.write(layers, slice(None))
+        return outputs.result()
     xp = be.xp
     # As many chunks as that size needs, rounded up to a multiple of the threads, of equal sizes:
     # no thread is left with a short last chunk while another works.
@@ -164,9 +180,15 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
             )
 
     joined = []
+    outputs = []
 
     def join(i, part):
         """Chunk ``i``'s features into their rows of the output (made at the first chunk, of its groups)."""
+        if assembled is not None:
+            if not outputs:
+                outputs.append(_Outputs(part, x.shape[0], be, assembled == "one"))
+            outputs[0].write(part, slice(starts[i], starts[i] + chunk))
+            return
         if not joined:
             joined.extend(
                 [
@@ -201,4 +223,61 @@ def propagate(x, plans, ndim, *, real_input=True, propagated=None, max_memory=No
             join(i, run(i))
     if propagated is not None:
         propagated.extend(xp.concat([w[n] for w in energies], axis=0) for n in range(len(energies[0])))
-    return joined
+    return joined if assembled is None else outputs[0].result()
+
+
+class _Outputs:
+    """The user's arrays that chunks are copied into: per layer (B, P, *grid), or one (B, C, *grid) for all.
+
+    Made from the groups of the first chunk (every chunk of a batch has the
+    same groups: :func:`~scatterx._core.propagate_batch`'s ``batch``); each
+    group's columns are its paths' ranks in lexicographic order within the
+    layer (:func:`~scatterx._core.layer_columns`), the layers one after the
+    other when they share one array.
+    """
+
+    def __init__(self, layers, n, be, one):
+        xp = be.xp
+        self.be, self.one, self.layers = be, one, [[g for g in groups if g[0]] for groups in layers]
+        column, self.paths, self.columns = 0, [], []
+        for groups in self.layers:
+            paths, columns = layer_columns(groups, column if one else 0) if groups else ([], [])
+            self.paths.append(paths)
+            self.columns.append(columns)
+            column += len(paths) if one else 0
+        arrays = [a for groups in self.layers for _, _, a in groups]
+        if one:
+            grids = {tuple(a.shape[2:]) for a in arrays}
+            if len(grids) > 1:
+                raise ValueError(f"the layers end on different grids {sorted(grids)}: they cannot share one array")
+            dtype = xp.result_type(*(a.dtype for a in arrays))
+            grid = grids.pop()
+            self.arrays = [xp.empty((n, column) + grid, dtype=dtype, device=be.device)] * len(self.layers)
+        else:
+            self.arrays = [
+                xp.empty(
+                    (n, len(paths)) + tuple(groups[0][2].shape[2:]),
+                    dtype=xp.result_type(*(a.dtype for _, _, a in groups)),
+                    device=be.device,
+                )
+                if groups
+                else None
+                for paths, groups in zip(self.paths, self.layers)
+            ]
+        del self.layers  # only the first chunk's groups made them: not held
+
+    def write(self, layers, rows):
+        """One chunk's groups (the core's layout) into the rows ``rows`` of the arrays."""
+        for groups, columns, out in zip(layers, self.columns, self.arrays):
+            groups = [g for g in groups if g[0]]
+            if groups:
+                write_columns(out, groups, columns, self.be, rows)
+
+    def result(self):
+        if not self.one:
+            return list(zip(self.paths, self.arrays))
+        whole, layers, column = self.arrays[0] if self.arrays else None, [], 0
+        for paths in self.paths:
+            layers.append((paths, whole[:, column : column + len(paths)]))
+            column += len(paths)
+        return layers, whole

@@ -497,10 +497,22 @@ def _product_blocks(be, P, B, item):
     if size is None or P * B * item <= PRODUCT_BLOCK_SLACK * size:
         return [(slice(None), slice(None))]
     if B * item > PRODUCT_BLOCK_SLACK * size:
-        step = max(1, size // item)
+        step = _even_step(B, B * item, size)
         return [(slice(p, p + 1), slice(b, b + step)) for p in range(P) for b in range(0, B, step)]
-    step = max(1, size // (B * item))
+    step = _even_step(P, P * B * item, size)
     return [(slice(p, p + step), slice(None)) for p in range(0, P, step)]
+
+
+def _even_step(n, total, size):
+    """The step that cuts n entries of ``total`` bytes into equal pieces, the fewest of at most about ``size``.
+
+    ceil(total / (slack · size)) pieces, the n entries spread evenly over
+    them (the last piece the shortest): a piece holds at most slack · size
+    plus one entry.  A step of ``size // entry`` instead could leave
+    blocks of half the size (one parent of 1.1 MB where two fit).
+    """
+    pieces = -(-total // int(PRODUCT_BLOCK_SLACK * size))
+    return -(-n // pieces)
 
 
 def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers=None, batch=None):
@@ -613,26 +625,45 @@ def assemble(layer_feats, xp, out=None, column=0):
     """
     if not layer_feats:
         return [], None
-    paths = sorted(q for p, _, _ in layer_feats for q in p)
+    paths, columns = layer_columns(layer_feats, column)
+    first = layer_feats[0][2]
+    be = Backend(first)
+    if out is None:
+        dtype = xp.result_type(*(a.dtype for _, _, a in layer_feats))
+        out = xp.empty((first.shape[1], len(paths)) + tuple(first.shape[2:]), dtype=dtype, device=be.device)
+    write_columns(out, layer_feats, columns, be)
+    return paths, out[:, column : column + len(paths)]
+
+
+def layer_columns(layer_feats, column=0):
+    """The paths of one layer's groups in lexicographic order, and per group the columns of its paths (from ``column``).
+
+    Raises ValueError where the groups end on different grids (they cannot
+    share one array).
+    """
     shapes = {tuple(a.shape[2:]) for _, _, a in layer_feats}
     if len(shapes) > 1:
         raise ValueError(
             f"paths of one layer end on different grids {sorted(shapes)}; "
             "use an output decimation that brings them to one grid"
         )
-    first = layer_feats[0][2]
-    be = Backend(first)
-    if out is None:
-        dtype = xp.result_type(*(a.dtype for _, _, a in layer_feats))
-        out = xp.empty((first.shape[1], len(paths)) + tuple(first.shape[2:]), dtype=dtype, device=be.device)
+    paths = sorted(q for p, _, _ in layer_feats for q in p)
     rank = {q: column + i for i, q in enumerate(paths)}
-    for group, _, a in layer_feats:
-        columns = [rank[q] for q in group]
-        if not columns:
+    return paths, [[rank[q] for q in group] for group, _, _ in layer_feats]
+
+
+def write_columns(out, layer_feats, columns, be, rows=slice(None)):
+    """Each group's maps (paths, b, *grid) into its ``columns`` of ``out[rows]`` (an array (b, C, *grid)).
+
+    One copy per group: a block of consecutive columns as a slice, others
+    through an index array.
+    """
+    xp = be.xp
+    for (_, _, a), cols in zip(layer_feats, columns):
+        if not cols:
             continue
-        maps = xp.permute_dims(a, (1, 0) + tuple(range(2, a.ndim)))  # (B, paths of the group, *grid)
-        if columns == list(range(columns[0], columns[0] + len(columns))):
-            out[:, columns[0] : columns[0] + len(columns)] = maps
+        maps = xp.permute_dims(a, (1, 0) + tuple(range(2, a.ndim)))  # (b, paths of the group, *grid)
+        if cols == list(range(cols[0], cols[0] + len(cols))):
+            out[rows, cols[0] : cols[0] + len(cols)] = maps
         else:
-            out[:, be.asarray(np.array(columns, dtype=np.int64))] = maps
-    return paths, out[:, column : column + len(paths)]
+            out[rows, be.asarray(np.array(cols, dtype=np.int64))] = maps

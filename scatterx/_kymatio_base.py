@@ -23,7 +23,6 @@ import operator
 import array_api_compat
 import numpy as np
 
-from ._backend import Backend
 from ._chunks import propagate
 from ._core import assemble
 from ._validate import ParameterTypeError, check_input, positive_int
@@ -178,32 +177,20 @@ class KymatioFrontend(PlanCache):
         """Validated ``x`` (…, *grid), reflect-padded by ``pad_widths``, through the plans, in Kymatio's layout."""
         x, lead, xp = check_input(x, grid, "x")
         pad = None if pad_widths is None else functools.partial(reflect_pad, widths=pad_widths)
-        layers = propagate(x, self.plans(), self.ndim, max_memory=self.max_memory, crop=unpad, pad=pad)
-        return _layout(layers, lead, xp, self.out_type, meta_of)
+        run = functools.partial(propagate, x, self.plans(), self.ndim, max_memory=self.max_memory, crop=unpad, pad=pad)
+        if self.out_type == "array":  # averaged maps then: one grid for every path, one array (…, C, *grid)
+            _, whole = run(assembled="one")
+            return xp.reshape(whole, lead + tuple(whole.shape[1:]))
+        return _layout(run(), lead, xp, self.out_type, meta_of)
 
 
 def _layout(layers, lead, xp, out_type, meta_of):
-    """Kymatio's output: an array (…, C, *grid), a list of {'coef', meta…} or a dict {path: coef}.
+    """Kymatio's list of {'coef', meta…} or dict {path: coef} (the array output is assembled by ``propagate``).
 
     ``layers``: per layer, the core's [(paths, level, array (paths, batch, *grid))],
-    cropped to the signal (``propagate``'s ``crop``); each layer's entry is
-    let go (set to None) once its maps are copied.  Paths come in Kymatio's
-    order: by order, then lexicographic.  An array output is written in
-    place, layer by layer, into one array.
+    cropped to the signal (``propagate``'s ``crop``).  Paths come in
+    Kymatio's order: by order, then lexicographic.
     """
-    if out_type == "array":  # the frontends ask for averaged maps then: one grid for every path
-        arrays = [a for groups in layers for paths, _, a in groups if paths]
-        columns = sum(a.shape[0] for a in arrays)
-        dtype = xp.result_type(*(a.dtype for a in arrays))
-        shape = (arrays[0].shape[1], columns) + tuple(arrays[0].shape[2:])
-        out = xp.empty(shape, dtype=dtype, device=Backend(arrays[0]).device)
-        del arrays
-        column = 0
-        for n, groups in enumerate(layers):
-            layers[n] = None  # the caller's list too: each layer is let go once copied
-            paths, _ = assemble([group for group in groups if group[0]], xp, out=out, column=column)
-            column += len(paths)
-        return xp.reshape(out, lead + tuple(out.shape[1:]))
     layers = [[group for group in groups if group[0]] for groups in layers]
     records = []
     for groups in layers:

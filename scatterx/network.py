@@ -32,7 +32,6 @@ from frames._checks import check_bytes, check_depth, check_keys
 
 from ._backend import Backend
 from ._chunks import item_bytes, propagate
-from ._core import assemble
 from ._tolerances import ADMISSIBILITY_RTOL
 from ._validate import ParameterTypeError, as_shape, check_input, positive_int
 from .operators import Modulus, Nonlinearity, NoPooling, Pooling, nonlinearity_from_dict, pooling_from_dict
@@ -348,13 +347,18 @@ class Network:
                 "pass fewer items per call (net(x[i:j])), use float32 input, or scatterx.extract for a data set",
             )
         out = propagate(
-            x, plans, self.ndim, real_input=self.real_input, propagated=propagated, max_memory=self.max_memory
+            x,
+            plans,
+            self.ndim,
+            real_input=self.real_input,
+            propagated=propagated,
+            max_memory=self.max_memory,
+            assembled="layers",
         )
         if propagated is not None:
             propagated[:] = [xp.reshape(w, lead) for w in propagated]
         layers = []
-        for n, feats in enumerate(out):
-            paths, arr = assemble(feats, xp)
+        for n, (_, arr) in enumerate(out):
             if arr is None:  # every path of this layer was pruned
                 arr = xp.zeros((x.shape[0], 0) + self.grids[n], dtype=x.dtype, device=Backend(x).device)
             _check_finite(arr, x, xp, n)

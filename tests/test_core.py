@@ -324,6 +324,37 @@ def test_each_chunk_is_padded_in_its_own_thread_and_the_padded_batch_is_never_fo
             np.testing.assert_array_equal(a1, a2)
 
 
+@pytest.mark.parametrize("library", ["numpy", pytest.param("torch", marks=requires_torch)])
+@pytest.mark.parametrize("items_per_chunk", [1, 3, 5, 7])
+def test_chunks_copied_straight_into_the_users_layout_equal_the_groups_assembled_afterwards(
+    library, items_per_chunk, rng, monkeypatch
+):
+    # propagate(assembled=...) writes each chunk's groups into their rows and columns of the user's
+    # arrays as the chunk finishes; the result must be the same numbers, in the same places, as the
+    # joined groups put in order by assemble() (chunks of 1, 3, 5 and 7 of 7 items: unequal last
+    # chunks, and a single chunk).  The features of all layers are on one grid (4 × 4), so "one"
+    # holds them in one array; the layers on their own grids cannot share one: a ValueError.
+    from scatterx import _backend, _chunks
+
+    net = separable_lowpass_network()
+    plans, x = net.plans(), rng.standard_normal((7, 32, 32))
+    xs = x if library == "numpy" else torch.from_numpy(x)
+    xp = _core.Backend(xs).xp
+    monkeypatch.setattr(_backend, "WORKERS", 2)
+    budget = 2 * items_per_chunk * _chunks.item_bytes(plans, (32, 32), 2, _core.Backend(x), 16)
+    groups = _chunks.propagate(xs, plans, 2, max_memory=budget)
+    expected = [_core.assemble([g for g in layer if g[0]], xp) for layer in groups]
+    layers = _chunks.propagate(xs, plans, 2, max_memory=budget, assembled="layers")
+    one, whole = _chunks.propagate(xs, plans, 2, max_memory=budget, assembled="one")
+    assert [p for p, _ in layers] == [p for p, _ in one] == [p for p, _ in expected]
+    for (_, a), (_, b), (_, e) in zip(layers, one, expected):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(e))  # the same copies of the same numbers
+        np.testing.assert_array_equal(np.asarray(b), np.asarray(e))
+    np.testing.assert_array_equal(np.asarray(whole), np.concatenate([np.asarray(e) for _, e in expected], axis=1))
+    with pytest.raises(ValueError, match="different grids"):
+        _chunks.propagate(xs, net.plans(False), 2, max_memory=budget, assembled="one")
+
+
 def test_a_process_wide_thread_limit_is_taken_by_the_first_caller_in_and_restored_by_the_last_out():
     # Overlapping calls (four threads, all inside at once) share one limit: it is set once when
     # the first enters and restored once when the last leaves, whatever the order they leave in.
