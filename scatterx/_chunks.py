@@ -22,8 +22,11 @@ __all__ = ["CHUNK_BYTES", "item_bytes", "chunking", "chunk_pool", "propagate"]
 
 # Working set of one batch chunk (see item_bytes): cache-sized on a CPU, where
 # one huge product is slower than several small ones, large on a GPU; the
-# measurements behind these sizes are in docs/performance.md.
-CHUNK_BYTES = {"cpu": 32 << 20, "cpu-torch": 32 << 20, "cuda": 1 << 30}
+# measurements behind these sizes are in docs/performance.md.  "cpu-torch-grid":
+# torch on a CPU with a 2-D or 3-D grid, where one chunk runs at a time over
+# torch's intra-op threads (see chunking): a modelled 256 MiB held 22 MiB
+# (cases a and b of the benchmark, 256 items).
+CHUNK_BYTES = {"cpu": 32 << 20, "cpu-torch": 32 << 20, "cpu-torch-grid": 256 << 20, "cuda": 1 << 30}
 
 
 def item_bytes(plans, grid, ndim, be, itemsize):
@@ -56,16 +59,27 @@ def chunking(x, plans, ndim, be, max_memory=None):
 
     On a CPU, one chunk per core runs at once (or per
     ``scatterx._backend.WORKERS``: a Dask worker sets it to its share of the
-    cores); on a GPU one.  Default: a working set (:func:`item_bytes`) of
-    about :data:`CHUNK_BYTES` per chunk; with ``max_memory`` (bytes), the
-    chunks running at once stay within it together.
+    cores), except with torch on a 2-D or 3-D grid; on a GPU one.  Default:
+    a working set (:func:`item_bytes`) of about :data:`CHUNK_BYTES` per
+    chunk; with ``max_memory`` (bytes), the chunks running at once stay
+    within it together.
+
+    torch on a CPU with a 2-D or 3-D grid runs one chunk at a time, in the
+    caller's thread, and its kernels use torch's intra-op threads (the
+    caller's ``torch.set_num_threads``): chunk threads there make many small
+    kernel calls each, and every call hands the interpreter lock over (1 250
+    voluntary context switches per transform of case c), while the 2-D
+    DFTs and products of a large chunk spread over the intra-op threads
+    (docs/performance.md measures both).  In 1-D, where the intra-op threads
+    share a long DFT poorly, chunk threads stay.
     """
     cuda = "cuda" in be.device_name
-    threads = 1 if cuda else be.workers if be.workers > 0 else os.cpu_count() or 1
+    intra_op = be.is_torch and be.device_name == "cpu" and ndim >= 2
+    threads = 1 if cuda or intra_op else be.workers if be.workers > 0 else os.cpu_count() or 1
     itemsize = 16 if x.dtype in (be.xp.float64, be.xp.complex128) else 8
     per_item = item_bytes(plans, tuple(x.shape[1:]), ndim, be, itemsize)
     if max_memory is None:
-        device = "cuda" if cuda else "cpu-torch" if be.is_torch else "cpu"
+        device = "cuda" if cuda else "cpu-torch-grid" if intra_op else "cpu-torch" if be.is_torch else "cpu"
         return max(1, CHUNK_BYTES[device] // per_item), threads
     if per_item > max_memory:
         raise ValueError(
