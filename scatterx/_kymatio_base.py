@@ -103,19 +103,23 @@ def backend_name(backend, frontend):
 def reflect_pad(x, widths):
     """Reflect padding of the trailing axes, ``widths`` one (before, after) per axis, for arrays and tensors.
 
-    Gathers along each axis with the indices ``np.pad(arange(n), w, 'reflect')``:
-    NumPy's rule, defined for any width (a width equal to the side, as at
-    Kymatio's largest J, reflects the reflection), the same numbers on
-    every library, and differentiable on torch.
+    Along each axis the entries at the indices ``np.pad(arange(n), w,
+    'reflect')``: NumPy's rule, defined for any width (a width equal to the
+    side, as at Kymatio's largest J, reflects the reflection), the same
+    numbers on every library, and differentiable on torch.  Only the two
+    margins are gathered; the signal itself is copied between them (a
+    gather of every entry along the last axis took 2–3 times as long).
     """
     xp = array_api_compat.array_namespace(x)
     device = array_api_compat.device(x)
     d = len(widths)
-    for axis, w in zip(range(x.ndim - d, x.ndim), widths):
-        if w == (0, 0):
+    for axis, (before, after) in zip(range(x.ndim - d, x.ndim), widths):
+        if (before, after) == (0, 0):
             continue
-        index = np.pad(np.arange(x.shape[axis]), w, mode="reflect")
-        x = xp.take(x, xp.asarray(index, device=device), axis=axis)
+        n = x.shape[axis]
+        index = np.pad(np.arange(n), (before, after), mode="reflect")
+        margins = [xp.take(x, xp.asarray(i, device=device), axis=axis) for i in (index[:before], index[before + n :])]
+        x = xp.concat([margins[0], x, margins[1]], axis=axis)
     return x
 
 

@@ -239,3 +239,25 @@ def test_frontends_on_cuda_match_kymatio(dtype, rng):
     y = rng.standard_normal((2, 1024))
     ours = sx.Scattering1D(5, 1024, Q=4, frontend="torch").cuda()(torch.from_numpy(y.astype(dtype)).cuda())
     assert rel_err(ours.cpu().numpy(), kymatio_numpy.Scattering1D(5, 1024, Q=4)(y)) <= TOL[dtype]
+
+
+@pytest.mark.parametrize("library", ["numpy", pytest.param("torch", marks=requires_torch)])
+@pytest.mark.parametrize(
+    ("shape", "widths"),
+    [
+        ((3, 32, 32), [(4, 4), (4, 4)]),  # case a of the benchmark
+        ((2, 8, 8), [(8, 8), (8, 8)]),  # as wide as the side: the reflection reflected
+        ((2, 5, 5), [(11, 2), (0, 13)]),  # wider than twice the side, one margin empty
+        ((4, 17), [(3, 9)]),
+        ((2, 6, 7), [(0, 0), (6, 2)]),
+    ],
+)
+def test_reflect_padding_equals_numpys_reflect_mode(library, shape, widths, rng):
+    # The margins are gathered and the signal copied between them: the same numbers as np.pad's
+    # 'reflect' for any width (exact: a copy of entries, no arithmetic).
+    from scatterx._kymatio_base import reflect_pad
+
+    x = rng.standard_normal(shape)
+    expected = np.pad(x, [(0, 0)] * (x.ndim - len(widths)) + widths, mode="reflect")
+    got = reflect_pad(x if library == "numpy" else torch.from_numpy(x), widths)
+    np.testing.assert_array_equal(np.asarray(got), expected)
