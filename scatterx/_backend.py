@@ -112,16 +112,7 @@ def _limit_blas():
     return threadpoolctl.threadpool_limits(1, user_api="blas").restore_original_limits
 
 
-def _limit_torch():
-    import torch
-
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    return lambda: torch.set_num_threads(saved)
-
-
 _blas_one_thread = _OneThreadWhileInside(_limit_blas)
-_torch_one_intra_op_thread = _OneThreadWhileInside(_limit_torch)
 
 
 class Backend:
@@ -158,30 +149,16 @@ class Backend:
         """Real inverse DFT on the grid ``shape`` from the half spectrum (last axis n//2 + 1)."""
         return self.fft.irfftn(half, tuple(shape), tuple(range(-ndim, 0)))
 
-    def thread_mode(self):
-        """A context manager that puts another thread in this thread's autograd mode (torch keeps it per thread)."""
-        if not self.is_torch:
-            return contextlib.nullcontext
-        import torch
-
-        grad, inference = torch.is_grad_enabled(), torch.is_inference_mode_enabled()
-        return lambda: torch.inference_mode() if inference else torch.set_grad_enabled(grad)
-
     def one_thread_per_chunk(self):
-        """A context manager for chunks run one per core in threads: their kernels use no threads of their own.
+        """A context manager for NumPy chunks run one per core in threads: the BLAS uses one thread.
 
-        NumPy's BLAS gets one thread (threadpoolctl); torch on a CPU one
-        intra-op thread (``torch.set_num_threads``).  Both are process-wide
-        settings, held at one while any such call runs and restored when
-        the last one leaves (:class:`_OneThreadWhileInside`): chunk threads
-        with intra-op threads of their own oversubscribe the cores
-        (docs/performance.md).
+        A process-wide setting (threadpoolctl), held at one while any such
+        call runs and restored when the last one leaves
+        (:class:`_OneThreadWhileInside`): chunk threads with BLAS threads of
+        their own oversubscribe the cores (docs/performance.md).  torch runs
+        no chunk threads (``scatterx._chunks.chunking``).
         """
-        stack = contextlib.ExitStack()
-        stack.enter_context(_blas_one_thread())
-        if self.is_torch and self.device_name == "cpu":
-            stack.enter_context(_torch_one_intra_op_thread())
-        return stack
+        return _blas_one_thread()
 
     def set_product(self, out, a, b):
         """out[...] = a·b (broadcasting), written straight into ``out`` where autograd allows."""

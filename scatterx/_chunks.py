@@ -20,13 +20,14 @@ from ._core import layer_columns, propagate_batch, write_columns
 __all__ = ["CHUNK_BYTES", "item_bytes", "chunking", "chunk_pool", "propagate"]
 
 
-# Working set of one batch chunk (see item_bytes): cache-sized on a CPU, where
-# one huge product is slower than several small ones, large on a GPU; the
-# measurements behind these sizes are in docs/performance.md.  "cpu-torch-grid":
-# torch on a CPU with a 2-D or 3-D grid, where one chunk runs at a time over
-# torch's intra-op threads (see chunking): a modelled 256 MiB held 22 MiB
-# (cases a and b of the benchmark, 256 items).
-CHUNK_BYTES = {"cpu": 32 << 20, "cpu-torch": 32 << 20, "cpu-torch-grid": 256 << 20, "cuda": 1 << 30}
+# Working set of one batch chunk (see item_bytes), the measurements behind these
+# sizes in docs/performance.md.  NumPy ("cpu"): one chunk per core, cache-sized,
+# where one huge product is slower than several small ones.  torch: one chunk at
+# a time over its intra-op threads (see chunking): on a CPU in 1-D ("cpu-torch")
+# what two NumPy chunks hold, the children of 1-D maps being held whole; on a 2-D
+# or 3-D grid ("cpu-torch-grid") 256 MiB of model, where the core holds far less
+# (22 MiB on cases a and b of the benchmark, 256 items); large on a GPU.
+CHUNK_BYTES = {"cpu": 32 << 20, "cpu-torch": 64 << 20, "cpu-torch-grid": 256 << 20, "cuda": 1 << 30}
 
 
 def item_bytes(plans, grid, ndim, be, itemsize):
@@ -57,29 +58,24 @@ def item_bytes(plans, grid, ndim, be, itemsize):
 def chunking(x, plans, ndim, be, max_memory=None):
     """(items per batch chunk, chunks run at once).
 
-    On a CPU, one chunk per core runs at once (or per
+    NumPy on a CPU: one chunk per core runs at once (or per
     ``scatterx._backend.WORKERS``: a Dask worker sets it to its share of the
-    cores), except with torch on a 2-D or 3-D grid; on a GPU one.  Default:
-    a working set (:func:`item_bytes`) of about :data:`CHUNK_BYTES` per
-    chunk; with ``max_memory`` (bytes), the chunks running at once stay
-    within it together.
-
-    torch on a CPU with a 2-D or 3-D grid runs one chunk at a time, in the
-    caller's thread, and its kernels use torch's intra-op threads (the
-    caller's ``torch.set_num_threads``): chunk threads there make many small
-    kernel calls each, and every call hands the interpreter lock over (1 250
-    voluntary context switches per transform of case c), while the 2-D
-    DFTs and products of a large chunk spread over the intra-op threads
-    (docs/performance.md measures both).  In 1-D, where the intra-op threads
-    share a long DFT poorly, chunk threads stay.
+    cores).  torch: one chunk at a time, in the caller's thread, its kernels
+    using torch's intra-op threads (the caller's ``torch.set_num_threads``)
+    on a CPU.  Chunk threads with torch made many small kernel calls each,
+    and every call handed the interpreter lock over (1 250 voluntary context
+    switches per transform of case c); one chunk twice as large over the
+    intra-op threads measured faster on every case (docs/performance.md).
+    Default: a working set (:func:`item_bytes`) of about
+    :data:`CHUNK_BYTES` per chunk; with ``max_memory`` (bytes), the chunks
+    running at once stay within it together.
     """
     cuda = "cuda" in be.device_name
-    intra_op = be.is_torch and be.device_name == "cpu" and ndim >= 2
-    threads = 1 if cuda or intra_op else be.workers if be.workers > 0 else os.cpu_count() or 1
+    threads = 1 if be.is_torch else be.workers if be.workers > 0 else os.cpu_count() or 1
     itemsize = 16 if x.dtype in (be.xp.float64, be.xp.complex128) else 8
     per_item = item_bytes(plans, tuple(x.shape[1:]), ndim, be, itemsize)
     if max_memory is None:
-        device = "cuda" if cuda else "cpu-torch-grid" if intra_op else "cpu-torch" if be.is_torch else "cpu"
+        device = "cuda" if cuda else "cpu" if not be.is_torch else "cpu-torch-grid" if ndim >= 2 else "cpu-torch"
         return max(1, CHUNK_BYTES[device] // per_item), threads
     if per_item > max_memory:
         raise ValueError(
@@ -125,13 +121,13 @@ def propagate(
 ):
     """Run the network described by ``plans`` on ``x``, in batch chunks; see :func:`~scatterx._core.propagate_batch`.
 
-    On a CPU, chunks run in one thread per core (NumPy's, SciPy's and
-    torch's kernels release the GIL; each chunk's SciPy FFTs then use one
-    thread): the element-wise work, single-threaded in NumPy and made of
-    many small kernels in both, is spread over the cores too.  The kernels
-    inside a chunk then use one thread each (BLAS, torch's intra-op
-    threads: :meth:`Backend.one_thread_per_chunk`), and each chunk thread
-    runs in the caller's autograd mode.  ``max_memory``
+    NumPy on a CPU: chunks run in one thread per core (NumPy's and SciPy's
+    kernels release the GIL; each chunk's SciPy FFTs then use one thread):
+    the element-wise work, single-threaded in NumPy, is spread over the
+    cores too, and the BLAS inside a chunk uses one thread
+    (:meth:`Backend.one_thread_per_chunk`).  torch: one chunk at a time in
+    the caller's thread, over torch's own threads (:func:`chunking`).
+    ``max_memory``
     (bytes) bounds the modelled working set (:func:`item_bytes`) of the
     chunks running at once; chunks change the result only by rounding (a
     batched matrix product of another row count may round differently).
@@ -177,21 +173,18 @@ def propagate(
     starts = range(0, x.shape[0], chunk)
     energies = [[] if propagated is not None else None for _ in starts]
 
-    mode = be.thread_mode()
-
     def run(i):
-        with mode():
-            return cropped(
-                propagate_batch(
-                    padded(x[starts[i] : starts[i] + chunk]),
-                    plans,
-                    ndim,
-                    real_input=real_input,
-                    propagated=energies[i],
-                    workers=None if be.is_torch else 1,
-                    batch=chunk,
-                )
+        return cropped(
+            propagate_batch(
+                padded(x[starts[i] : starts[i] + chunk]),
+                plans,
+                ndim,
+                real_input=real_input,
+                propagated=energies[i],
+                workers=None if be.is_torch else 1,
+                batch=chunk,
             )
+        )
 
     joined = []
     outputs = []

@@ -178,13 +178,13 @@ def test_gradients_flow_through_dropped_alias_terms_and_the_separable_lowpass(pr
 
 
 @requires_torch
-def test_chunks_in_threads_keep_the_callers_autograd_mode(rng):
-    # max_memory cuts the batch into chunks of one item, two at once in threads (torch keeps chunk
-    # threads in 1-D): the gradient is the one of the whole batch at once, and under no_grad no
-    # graph is built in any thread.
-    net = NETWORKS["morlet 1-D, sub-sampled"]()
-    chunked = net.replace(max_memory=2 * net.item_bytes(np.float64))  # two chunks at once, one item each
-    x = torch.from_numpy(rng.standard_normal((4, 128))).requires_grad_(True)
+def test_torch_chunks_run_in_the_callers_thread_and_autograd_mode(rng):
+    # max_memory cuts the batch into chunks of one item, run one after the other in the caller's
+    # thread: the gradient is the one of the whole batch at once, and under no_grad or
+    # inference_mode no graph is built.
+    net = NETWORKS["morlet 2-D, sub-sampled"]()
+    chunked = net.replace(max_memory=net.item_bytes(np.float64))  # chunks of one item
+    x = torch.from_numpy(rng.standard_normal((4, 32, 32))).requires_grad_(True)
     (g_whole,) = torch.autograd.grad(net(x).square().sum(), x)
     (g_chunked,) = torch.autograd.grad(chunked(x).square().sum(), x)
     torch.testing.assert_close(g_chunked, g_whole, rtol=1e-12, atol=1e-12)
@@ -196,52 +196,50 @@ def test_chunks_in_threads_keep_the_callers_autograd_mode(rng):
 
 @requires_torch
 @pytest.mark.parametrize("name", ["morlet 2-D, sub-sampled", "morlet 1-D, sub-sampled"])
-def test_torch_on_a_2d_grid_runs_one_chunk_at_a_time_over_its_intra_op_threads(name, rng, monkeypatch):
-    # On a CPU, torch in 2-D runs one chunk at a time in the caller's thread with the caller's
-    # intra-op threads (no chunk threads, no limit to one thread), and its default chunk is sized
-    # on CHUNK_BYTES["cpu-torch-grid"]; in 1-D, chunks run one per core with one intra-op thread.
-    # NumPy keeps chunk threads in 2-D.  The features are those of the whole batch at once.
+def test_torch_runs_one_chunk_at_a_time_over_its_intra_op_threads(name, rng, monkeypatch):
+    # On a CPU, torch runs one chunk at a time in the caller's thread with the caller's intra-op
+    # threads (no chunk threads, its thread count never changed), its default chunk sized on
+    # CHUNK_BYTES["cpu-torch-grid"] on a 2-D grid and CHUNK_BYTES["cpu-torch"] in 1-D; NumPy
+    # runs one chunk per core (WORKERS).  The features are those of the whole batch at once, to
+    # the rounding of matrix products over other row counts.
     from scatterx import _backend, _chunks
 
     monkeypatch.setattr(_backend, "WORKERS", 2)
     net = NETWORKS[name]()
-    two_d = name.startswith("morlet 2-D")
     x = torch.from_numpy(rng.standard_normal((5,) + net.shape).astype(np.float32))
     be = _core.Backend(x)
     per_item = _chunks.item_bytes(net.plans(), net.shape, net.ndim, be, 8)
-    chunk, threads = _chunks.chunking(x, net.plans(), net.ndim, be)
-    if two_d:
-        assert (chunk, threads) == (_chunks.CHUNK_BYTES["cpu-torch-grid"] // per_item, 1)
-    else:
-        assert (chunk, threads) == (_chunks.CHUNK_BYTES["cpu-torch"] // per_item, 2)
+    key = "cpu-torch-grid" if net.ndim == 2 else "cpu-torch"
+    assert _chunks.chunking(x, net.plans(), net.ndim, be) == (_chunks.CHUNK_BYTES[key] // per_item, 1)
     assert _chunks.chunking(x.numpy(), net.plans(), net.ndim, _core.Backend(x.numpy()))[1] == 2
+    small = net.replace(max_memory=2 * per_item)  # chunks of two items, one at a time
+    assert _chunks.chunking(x, small.plans(), net.ndim, be, 2 * per_item) == (2, 1)
     seen = []
     original = torch.set_num_threads
     monkeypatch.setattr(torch, "set_num_threads", lambda n: (seen.append(n), original(n)))
-    small = net.replace(max_memory=2 * per_item)  # chunks of one item (2-D: one at a time) or two at once (1-D)
-    assert _chunks.chunking(x, small.plans(), net.ndim, be, 2 * per_item) == ((2, 1) if two_d else (1, 2))
     out = small(x)
-    assert (seen == []) == two_d  # the intra-op threads are limited to one only around chunk threads
+    assert seen == []
     torch.testing.assert_close(out, net(x), rtol=2e-6, atol=2e-6)
 
 
 @requires_torch
-def test_chunk_threads_restore_torchs_thread_count_even_when_calls_overlap(rng):
-    # Chunks run one per core with one intra-op thread each (torch in 1-D); the process-wide
-    # setting is restored when the last of the overlapping calls (eight, four at a time) leaves.
+def test_overlapping_torch_calls_leave_torchs_thread_count_alone(rng):
+    # Eight calls, four at a time from four threads, each cut into chunks: the process-wide
+    # intra-op setting is the user's throughout, and every call gives the same features.
     import concurrent.futures
 
-    net = NETWORKS["morlet 1-D, sub-sampled"]()
+    net = NETWORKS["morlet 2-D, sub-sampled"]()
     chunked = net.replace(max_memory=2 * net.item_bytes(np.float32))
-    x = torch.from_numpy(rng.standard_normal((6, 128)).astype(np.float32))
+    x = torch.from_numpy(rng.standard_normal((6, 32, 32)).astype(np.float32))
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(3)
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            outs = list(pool.map(lambda _: chunked(x), range(8)))
+            outs = list(pool.map(lambda _: (chunked(x), torch.get_num_threads()), range(8)))
         assert torch.get_num_threads() == 3
-        for out in outs:
-            torch.testing.assert_close(out, outs[0], rtol=0, atol=0)
+        for out, threads in outs:
+            assert threads == 3
+            torch.testing.assert_close(out, outs[0][0], rtol=0, atol=0)
     finally:
         torch.set_num_threads(before)
 
