@@ -177,12 +177,13 @@ class Network:
         Bytes that the batch chunks processed at once may hold (the
         modelled working set, ``scatterx._chunks.item_bytes``); a larger batch
         is split into chunks, which changes results only by rounding (BLAS
-        may round a batched product of another row count differently).  Default:
-        chunks of about 32 MiB on a CPU (one thread per core), 1 GiB on
-        CUDA (``scatterx._chunks.CHUNK_BYTES``).  Too small for one item: ValueError.  Not part of
-        ``to_dict``.  While chunks run in threads on a CPU, torch's
-        intra-op threads are set to one (process-wide, restored when the
-        call returns) and BLAS uses one thread per chunk.
+        may round a batched product of another row count differently).  Default
+        (``scatterx._chunks.CHUNK_BYTES``): NumPy, chunks of about 32 MiB run
+        in one thread per core, the BLAS then using one thread per chunk
+        (process-wide, restored when the call returns); torch, one chunk at a
+        time over its intra-op threads (64 MiB in 1-D, 256 MiB on a 2-D or
+        3-D grid, 1 GiB on CUDA).  Too small for one item: ValueError.  Not
+        part of ``to_dict``.
     """
 
     def __init__(self, modules, shape, *, prune=None, real_input=True, feature_grid=None, max_memory=None):
