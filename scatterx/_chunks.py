@@ -64,8 +64,9 @@ def chunking(x, plans, ndim, be, max_memory=None):
     using torch's intra-op threads (the caller's ``torch.set_num_threads``)
     on a CPU.  Chunk threads with torch made many small kernel calls each,
     and every call handed the interpreter lock over (1 250 voluntary context
-    switches per transform of case c); one chunk twice as large over the
-    intra-op threads measured faster on every case (docs/performance.md).
+    switches per transform of case c); one chunk at a time, as large as the
+    two threads' chunks together or larger, measured faster on every case
+    (docs/performance.md).
     Default: a working set (:func:`item_bytes`) of about
     :data:`CHUNK_BYTES` per chunk; with ``max_memory`` (bytes), the chunks
     running at once stay within it together.
@@ -245,21 +246,22 @@ class _Outputs:
 
     def __init__(self, layers, n, be, one):
         xp = be.xp
-        self.be, self.one, self.layers = be, one, [[g for g in groups if g[0]] for groups in layers]
+        self.be, self.one = be, one
+        layers = [[g for g in groups if g[0]] for groups in layers]  # only the first chunk's: not held
         column, self.paths, self.columns = 0, [], []
-        for groups in self.layers:
+        for groups in layers:
             paths, columns = layer_columns(groups, column if one else 0) if groups else ([], [])
             self.paths.append(paths)
             self.columns.append(columns)
             column += len(paths) if one else 0
-        arrays = [a for groups in self.layers for _, _, a in groups]
+        arrays = [a for groups in layers for _, _, a in groups]
         if one:
             grids = {tuple(a.shape[2:]) for a in arrays}
             if len(grids) > 1:
                 raise ValueError(f"the layers end on different grids {sorted(grids)}: they cannot share one array")
             dtype = xp.result_type(*(a.dtype for a in arrays))
             grid = grids.pop()
-            self.arrays = [xp.empty((n, column) + grid, dtype=dtype, device=be.device)] * len(self.layers)
+            self.arrays = [xp.empty((n, column) + grid, dtype=dtype, device=be.device)] * len(layers)
         else:
             self.arrays = [
                 xp.empty(
@@ -269,9 +271,8 @@ class _Outputs:
                 )
                 if groups
                 else None
-                for paths, groups in zip(self.paths, self.layers)
+                for paths, groups in zip(self.paths, layers)
             ]
-        del self.layers  # only the first chunk's groups made them: not held
 
     def write(self, layers, rows):
         """One chunk's groups (the core's layout) into the rows ``rows`` of the arrays."""

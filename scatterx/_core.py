@@ -365,8 +365,8 @@ def _rank_one_error(g, g1, g2):
 
     Sums of squares, not ``np.linalg.norm``: its dot product wakes the
     BLAS's threads on large grids, which then spin beside torch's intra-op
-    threads and made the first call of case c with torch take 0.07–0.17 s
-    instead of 0.03 s (docs/performance.md).
+    threads (case c with torch: the render and the first call took 0.07–0.17 s
+    more than a warm call, 0.044–0.051 s without; docs/performance.md).
     """
     return math.sqrt(float(np.sum(np.square(g - np.outer(g1, g2)))) / float(np.sum(np.square(g))))
 
