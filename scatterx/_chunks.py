@@ -162,7 +162,7 @@ def propagate(
         layers = cropped(propagate_batch(padded(x), plans, ndim, real_input=real_input, propagated=propagated))
         if assembled is None:
             return layers
-        outputs = _Outputs(layers, x.shape[0], be, assembled == "one")
+        outputs = _Outputs(layers, x.shape[0], be, assembled)
         outputs.write(layers, slice(None))
         return outputs.result()
     xp = be.xp
@@ -187,31 +187,13 @@ def propagate(
             )
         )
 
-    joined = []
     outputs = []
 
     def join(i, part):
         """Chunk ``i``'s features into their rows of the output (made at the first chunk, of its groups)."""
-        if assembled is not None:
-            if not outputs:
-                outputs.append(_Outputs(part, x.shape[0], be, assembled == "one"))
-            outputs[0].write(part, slice(starts[i], starts[i] + chunk))
-            return
-        if not joined:
-            joined.extend(
-                [
-                    (
-                        paths,
-                        level,
-                        xp.empty((a.shape[0], x.shape[0]) + tuple(a.shape[2:]), dtype=a.dtype, device=be.device),
-                    )
-                    for paths, level, a in layer
-                ]
-                for layer in part
-            )
-        for layer, mine in zip(joined, part):
-            for (_, _, dest), (_, _, a) in zip(layer, mine):
-                dest[:, starts[i] : starts[i] + a.shape[1]] = a
+        if not outputs:
+            outputs.append(_Outputs(part, x.shape[0], be, assembled))
+        outputs[0].write(part, slice(starts[i], starts[i] + chunk))
 
     threads = min(len(starts), threads)
     if threads > 1:
@@ -231,22 +213,35 @@ def propagate(
             join(i, run(i))
     if propagated is not None:
         propagated.extend(xp.concat([w[n] for w in energies], axis=0) for n in range(len(energies[0])))
-    return joined if assembled is None else outputs[0].result()
+    return outputs[0].result()
 
 
 class _Outputs:
-    """The user's arrays that chunks are copied into: per layer (B, P, *grid), or one (B, C, *grid) for all.
+    """The arrays that chunks are copied into, made from the first chunk's groups.
 
-    Made from the groups of the first chunk (every chunk of a batch has the
-    same groups: :func:`~scatterx._core.propagate_batch`'s ``batch``); each
-    group's columns are its paths' ranks in lexicographic order within the
-    layer (:func:`~scatterx._core.layer_columns`), the layers one after the
-    other when they share one array.
+    ``mode`` (``propagate``'s ``assembled``): None, each group's own array
+    (paths, B, *grid), the core's layout; ``"layers"``, per layer the
+    user's (B, P, *grid); ``"one"``, one (B, C, *grid) for all layers.
+    Every chunk of a batch has the same groups
+    (:func:`~scatterx._core.propagate_batch`'s ``batch``); in the user's
+    layout each group's columns are its paths' ranks in lexicographic order
+    within the layer (:func:`~scatterx._core.layer_columns`), the layers one
+    after the other when they share one array.
     """
 
-    def __init__(self, layers, n, be, one):
+    def __init__(self, layers, n, be, mode):
         xp = be.xp
-        self.be, self.one = be, one
+        self.be, self.mode = be, mode
+        if mode is None:
+            self.arrays = [
+                [
+                    (paths, level, xp.empty((a.shape[0], n) + tuple(a.shape[2:]), dtype=a.dtype, device=be.device))
+                    for paths, level, a in groups
+                ]
+                for groups in layers
+            ]
+            return
+        one = mode == "one"
         layers = [[g for g in groups if g[0]] for groups in layers]  # only the first chunk's: not held
         column, self.paths, self.columns = 0, [], []
         for groups in layers:
@@ -260,8 +255,7 @@ class _Outputs:
             if len(grids) > 1:
                 raise ValueError(f"the layers end on different grids {sorted(grids)}: they cannot share one array")
             dtype = xp.result_type(*(a.dtype for a in arrays))
-            grid = grids.pop()
-            self.arrays = [xp.empty((n, column) + grid, dtype=dtype, device=be.device)] * len(layers)
+            self.arrays = [xp.empty((n, column) + grids.pop(), dtype=dtype, device=be.device)] * len(layers)
         else:
             self.arrays = [
                 xp.empty(
@@ -275,14 +269,21 @@ class _Outputs:
             ]
 
     def write(self, layers, rows):
-        """One chunk's groups (the core's layout) into the rows ``rows`` of the arrays."""
+        """One chunk's groups (the core's layout) into the rows ``rows`` (items) of the arrays."""
+        if self.mode is None:
+            for groups, dests in zip(layers, self.arrays):
+                for (_, _, a), (_, _, dest) in zip(groups, dests):
+                    dest[:, rows] = a
+            return
         for groups, columns, out in zip(layers, self.columns, self.arrays):
             groups = [g for g in groups if g[0]]
             if groups:
                 write_columns(out, groups, columns, self.be, rows)
 
     def result(self):
-        if not self.one:
+        if self.mode is None:
+            return self.arrays
+        if self.mode == "layers":
             return list(zip(self.paths, self.arrays))
         whole, layers, column = self.arrays[0] if self.arrays else None, [], 0
         for paths in self.paths:
