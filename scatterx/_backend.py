@@ -130,6 +130,17 @@ class Backend:
         self.device_name = str(self.device)  # "cpu", "cuda:0", …: part of the core's cache keys
         self.fft = TorchFFT() if self.is_torch else SciPyFFT(self.workers)
 
+    @property
+    def real_pair_products(self):
+        """Whether real responses multiply the spectra as real pairs (:meth:`real_pairs`): on torch.
+
+        torch's complex multiply-add took twice as long as the real one on
+        the core's blocks; NumPy's complex loops measured as fast as its
+        real ones there (docs/performance.md), so NumPy keeps the complex
+        product.
+        """
+        return self.is_torch
+
     def fftn(self, x, ndim):
         return self.fft.fftn(x, tuple(range(-ndim, 0)))
 
@@ -191,6 +202,24 @@ class Backend:
         for i in range(0, out.shape[axis], step):
             part = (slice(None),) * axis + (slice(i, i + step),)
             out[part] += a[part if a.shape[axis] > 1 else ...] * b[part if b.shape[axis] > 1 else ...]
+
+    def real_pairs(self, z):
+        """A complex array as a real view (…, 2) of its real and imaginary parts, on the same memory.
+
+        Any strides: the view adds a trailing axis of two contiguous parts.
+        A product of a complex spectrum with a real response, both seen this
+        way (the response's values repeated), is two real multiplications
+        per entry (see ``real_pair_products``).
+        """
+        if self.is_torch:
+            return self._torch().view_as_real(z)
+        return z.view(np.dtype((z.real.dtype, (2,))))
+
+    @staticmethod
+    def _torch():
+        import torch
+
+        return torch
 
     def asarray(self, a, dtype=None):
         """A filter as an array of this library on the input's device, cast to the NumPy ``dtype`` if given.

@@ -70,8 +70,13 @@ class _Product(NamedTuple):
     broadcast over parents and batch.  The first step writes its product
     and the others add theirs; ``whole``: the first step covers every
     filter and the whole cell, so the output block needs no zeros first.
-    Built once per cached key, so a call of :func:`_filter_inverse` only
-    indexes and multiplies.
+    ``pairs``: the responses are real (Morlet filters are, in frequency)
+    and the library multiplies them so (``Backend.real_pair_products``):
+    each term holds every value twice, (k1 − k0, 1, 1, *box, 2), to
+    multiply the real and imaginary parts of the spectrum as one real
+    array (:meth:`Backend.real_pairs`): two real products per entry, not
+    a complex one.  Built once per cached key, so a call of
+    :func:`_filter_inverse` only indexes and multiplies.
     """
 
     K: int
@@ -80,6 +85,7 @@ class _Product(NamedTuple):
     whole: bool
     steps: tuple
     needs_full: bool
+    pairs: bool
 
 
 @dataclass
@@ -149,6 +155,14 @@ class LayerPlan:
             scale = dec**ndim  # F/dec^d in the terms; the support test |F/dec^d| > eps·max|F|/dec^d on F itself
             divided = (lambda a: a / scale) if scale > 1 else (lambda a: a)  # noqa: E731
             cdtype = np.result_type(real_dtype, np.complex64)
+            pairs = be.real_pair_products and not _is_complex(F)
+
+            def term(values):  # a term's responses as the core multiplies them (see _Product.pairs)
+                if not pairs:
+                    return be.asarray(values, cdtype)
+                values = be.asarray(values, real_dtype)
+                return be.xp.stack([values, values], axis=-1)
+
             if fixed:
                 floor = np.finfo(real_dtype).eps * np.max(np.abs(F.reshape(K, -1)), axis=1)
             size = coarse[:-1] + (width,)
@@ -162,7 +176,7 @@ class LayerPlan:
                     continue
                 block = F[(slice(None),) + alias_slices(j, coarse, width)]
                 if not fixed:
-                    terms.append((j, tuple(slice(0, n) for n in size), 0, K, be.asarray(divided(block), cdtype)))
+                    terms.append((j, tuple(slice(0, n) for n in size), 0, K, term(divided(block))))
                     continue
                 support = above[(slice(None),) + sum(((ji, slice(None)) for ji in j), ())]
                 for k0, k1 in _runs(support.reshape(K, -1).any(axis=1)):
@@ -175,7 +189,7 @@ class LayerPlan:
                     ]
                     for box in itertools.product(*covers):
                         if union[box].any():
-                            terms.append((j, box, k0, k1, be.asarray(divided(block[(slice(k0, k1),) + box]), cdtype)))
+                            terms.append((j, box, k0, k1, term(divided(block[(slice(k0, k1),) + box]))))
             # The largest term first: it starts the sum (written, not added); when it covers every
             # filter and the whole block, the block needs no pass of zeros.
             terms.sort(key=lambda t: -(t[3] - t[2]) * math.prod(b.stop - b.start for b in t[1]))
@@ -194,7 +208,7 @@ class LayerPlan:
                 for j, box, k0, k1, G in terms
             )
             whole = bool(terms) and terms[0][2:4] == (0, K) and terms[0][1] == tuple(slice(0, n) for n in size)
-            hit = _Product(K, coarse, size, whole, steps, needs_full)
+            hit = _Product(K, coarse, size, whole, steps, needs_full, pairs)
             if fixed:
                 self._remember(key, source, hit)
         return hit
@@ -302,6 +316,11 @@ def _values(responses):
     if isinstance(responses, np.ndarray):
         return responses
     return responses.detach().cpu().numpy()
+
+
+def _is_complex(responses):
+    """Whether responses (a NumPy array or a tensor) have a complex dtype."""
+    return np.iscomplexobj(responses) if isinstance(responses, np.ndarray) else responses.is_complex()
 
 
 def _cover(mask, cyclic):
@@ -435,7 +454,7 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real, finish=Non
     array (docs/performance.md measures both).
     """
     xp = be.xp
-    K, coarse, cell, whole, steps, _ = responses
+    K, coarse, cell, whole, steps, _, pairs = responses
     X = spectra.spectrum
     if not isinstance(parents, slice):
         X = xp.take(X, parents, axis=0)
@@ -447,11 +466,12 @@ def _filter_inverse(be, spectra, responses, dec, parents, ndim, real, finish=Non
     for ps, bs in blocks:
         Xb = X if len(blocks) == 1 else X[ps, bs]
         Yb = (xp.empty if whole else xp.zeros)((K,) + tuple(Xb.shape[:2]) + cell, dtype=X.dtype, device=be.device)
+        Xt, Yt = (be.real_pairs(Xb), be.real_pairs(Yb)) if pairs else (Xb, Yb)  # the arrays the terms index
         for i, (read, target, shared, G) in enumerate(steps):
-            A = Xb[read]
+            A = Xt[read]
             if shared:  # read once per filter: contiguous rows are read faster than the block's strided ones
                 A = be.contiguous(A)
-            (be.add_product if i else be.set_product)(Yb[target], A[None], G)
+            (be.add_product if i else be.set_product)(Yt[target], A[None], G)
         Vb = be.irfftn(Yb, coarse, ndim) if real else be.ifftn(Yb, ndim, overwrite=True)
         Vb = Vb if finish is None else finish(Vb)
         if len(blocks) == 1:

@@ -165,6 +165,54 @@ def test_a_separable_lowpass_on_the_last_layer_matches_the_plain_computation(lib
         np.testing.assert_allclose(np.asarray(A), np.asarray(B), rtol=0, atol=4 * np.finfo(dtype).eps)
 
 
+@pytest.mark.parametrize("library", ["numpy", pytest.param("torch", marks=requires_torch)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_real_responses_multiply_the_spectra_as_real_pairs_with_the_numbers_of_the_complex_product(
+    library, dtype, rng, monkeypatch
+):
+    # Morlet responses are real in frequency: torch multiplies the real and imaginary parts of the
+    # spectra by them as one real array (_Product.pairs), NumPy takes the complex product; each
+    # library is also run the other way here.  Responses of kernels that are not symmetric are
+    # complex and always take the complex product.  The two ways give the same features up to the
+    # rounding of each term's multiply-add (torch may fuse it: one rounding instead of two; NumPy
+    # gives equal numbers), carried through the inverse DFT and M: measured at most 2.0 eps of the
+    # largest feature of a layer, bound 8 eps.
+    from scatterx import _backend
+
+    x = rng.standard_normal((3, 32, 32)).astype(dtype)
+    xs = x if library == "numpy" else torch.from_numpy(x)
+
+    def run(net):
+        maps = net.layers(xs, plans=net.plans(True))
+        used = {hit.pairs for plan in net.plans(True) for hit in plan._device_cache.values() if hasattr(hit, "pairs")}
+        return [np.asarray(a) for a in maps], used
+
+    default, used = run(NETWORKS["morlet 2-D, sub-sampled"]())
+    assert used == {library == "torch"}
+    monkeypatch.setattr(_backend.Backend, "real_pair_products", property(lambda self: library == "numpy"))
+    other, used = run(NETWORKS["morlet 2-D, sub-sampled"]())  # plans of its own: nothing cached above
+    assert used == {library == "numpy"}
+    for a, b in zip(default, other):
+        assert np.max(np.abs(a - b)) <= 8 * np.finfo(dtype).eps * np.max(np.abs(b))
+    monkeypatch.setattr(_backend.Backend, "real_pair_products", property(lambda self: True))
+    assert run(separable_lowpass_network())[1] == {False}
+
+
+@pytest.mark.parametrize("library", ["numpy", pytest.param("torch", marks=requires_torch)])
+def test_real_pairs_is_a_writable_view_of_a_strided_complex_block(library, rng):
+    from scatterx import _backend
+
+    block = (rng.standard_normal((2, 5, 9, 9)) + 1j * rng.standard_normal((2, 5, 9, 9))).astype(np.complex64)
+    expected = block.copy()
+    expected[..., 1:7, 2:9] *= 3
+    z = block if library == "numpy" else torch.from_numpy(block)
+    be = _backend.Backend(z)
+    view = be.real_pairs(z[..., 1:7, 2:9])
+    assert tuple(view.shape) == (2, 5, 6, 7, 2)
+    view *= 3
+    np.testing.assert_array_equal(block, expected)
+
+
 @requires_torch
 def test_gradients_flow_through_dropped_alias_terms_and_the_separable_lowpass(product_blocks):
     # Sub-sampling by 8 drops alias terms of the coarse Morlet filters; the separable network's
