@@ -203,6 +203,21 @@ class Backend:
             part = (slice(None),) * axis + (slice(i, i + step),)
             out[part] += a[part if a.shape[axis] > 1 else ...] * b[part if b.shape[axis] > 1 else ...]
 
+    def matmul_pieces(self, rows):
+        """Into how many products a matrix product over ``rows`` maps is cut, run as one batched call.
+
+        torch on a CPU: its intra-op threads, where they divide ``rows``; it
+        spreads a batch of products over its threads, one product each,
+        where MKL ran one skinny product (10 × 20 @ 20 × 13 760: the
+        separable low-pass of case a) on two threads 1.3–2.4× slower than
+        on one (docs/performance.md).  NumPy runs its chunks in threads
+        with one BLAS thread each, and a GPU spreads one product: 1.
+        """
+        if not self.is_torch or self.device.type != "cpu":
+            return 1
+        threads = self._torch().get_num_threads()
+        return threads if threads > 1 and rows % threads == 0 else 1
+
     def real_pairs(self, z):
         """A complex array as a real view (…, 2) of its real and imaginary parts, on the same memory.
 

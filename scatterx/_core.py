@@ -407,21 +407,36 @@ class _Spectra:
             self.spectrum = be.rfftn(U, ndim)
 
 
-def _separable_filter(xp, U, matrices):
+def _separable_filter(be, U, matrices):
     """C_1 U C_2ᵀ on the last two axes of U (see :meth:`LayerPlan.separable_lowpass`).
 
     Two matrix products over all maps at once, each with the short matrix
     on the left, (m × n) @ (n × many), the orientation in which the BLAS
-    libraries measured fastest (docs/performance.md).  The features
-    come out as a view in (m_1, m_2, *lead) order; :func:`assemble` copies
-    them into the user's.
+    libraries measured fastest (docs/performance.md).  Where the library
+    spreads a batch of products over its threads
+    (:meth:`Backend.matmul_pieces`), the maps are cut into that many
+    pieces of consecutive rows, one product each in one batched call, and
+    the features come out C-ordered (…, m_1, m_2); otherwise as a view in
+    (m_1, m_2, *lead) order.  :func:`assemble` copies them into the
+    user's layout.
     """
+    xp = be.xp
     C1, C2 = matrices
     lead, (n1, n2), m1, m2 = tuple(U.shape[:-2]), tuple(U.shape[-2:]), C1.shape[0], C2.shape[0]
-    Z = xp.matmul(C2, xp.permute_dims(xp.reshape(U, (-1, n2)), (1, 0)))  # (m2, L·n1)
-    Y = xp.matmul(C1, xp.permute_dims(xp.reshape(Z, (-1, n1)), (1, 0)))  # (m1, m2·L)
+    rows = math.prod(lead)
+    b = be.matmul_pieces(rows)
+    Z = xp.matmul(C2, _transposed(xp, xp.reshape(U, (b, -1, n2))))  # (b, m2, rows/b · n1)
+    Y = xp.matmul(C1, _transposed(xp, xp.reshape(Z, (b, -1, n1))))  # (b, m1, m2 · rows/b)
+    if b > 1:
+        Y = xp.permute_dims(xp.reshape(Y, (b, m1, m2, rows // b)), (0, 3, 1, 2))  # (b, rows/b, m1, m2)
+        return xp.reshape(Y, lead + (m1, m2))
     k = len(lead)
     return xp.permute_dims(xp.reshape(Y, (m1, m2) + lead), tuple(range(2, 2 + k)) + (0, 1))
+
+
+def _transposed(xp, a):
+    """A stack of matrices (b, r, c) as the stack of their transposes (b, c, r): a view."""
+    return xp.permute_dims(a, (0, 2, 1))
 
 
 def _separable(plan, level, is_real, ndim, be, real_dtype):
@@ -597,7 +612,7 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
         out_dec = plan.output_decimation(level)
         separable = _separable(plan, level, is_real, ndim, be, real_dtype)
         if separable is not None:
-            out[n].append((paths, level * out_dec, _separable_filter(xp, U, separable)))
+            out[n].append((paths, level * out_dec, _separable_filter(be, U, separable)))
             if not blocks:
                 return
         lowpass = None if separable else plan.responses(level, None, out_dec, be, real_dtype, lowpass_real)
@@ -615,7 +630,7 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
             child = level * dec * plan.pooling.factor
             matrices = features_in_blocks(n, child)
             if matrices is not None:
-                features = lambda V, matrices=matrices: _separable_filter(xp, finish(V), matrices)  # noqa: E731
+                features = lambda V, matrices=matrices: _separable_filter(be, finish(V), matrices)  # noqa: E731
                 maps = _filter_inverse(be, spectra, responses, dec, parents, ndim, filters_real, features)
                 out[n + 1].append((new_paths, child * plans[n + 1].output_decimation(child), maps))
                 continue

@@ -167,6 +167,48 @@ def test_a_separable_lowpass_on_the_last_layer_matches_the_plain_computation(lib
 
 @pytest.mark.parametrize("library", ["numpy", pytest.param("torch", marks=requires_torch)])
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("pieces", [2, 3, 6])
+def test_the_separable_lowpass_cut_into_pieces_of_rows_gives_the_features_of_one_product(
+    library, dtype, pieces, rng, monkeypatch
+):
+    # torch on a CPU runs the two matrix products as a batch of pieces of consecutive maps (one per
+    # intra-op thread); every map's features are the same sums as in one product, in another
+    # blocking of the BLAS: within 4 eps of the largest feature.  6 maps: 2, 3 and 6 pieces.
+    from scatterx import _backend
+
+    U = rng.standard_normal((2, 3, 20, 24)).astype(dtype)
+    C1, C2 = rng.standard_normal((5, 20)).astype(dtype), rng.standard_normal((6, 24)).astype(dtype)
+    if library == "torch":
+        U, C1, C2 = (torch.from_numpy(a) for a in (U, C1, C2))
+    be = _backend.Backend(U)
+    monkeypatch.setattr(_backend.Backend, "matmul_pieces", lambda self, rows: 1)
+    whole = np.asarray(_core._separable_filter(be, U, (C1, C2)))
+    monkeypatch.setattr(_backend.Backend, "matmul_pieces", lambda self, rows: pieces)
+    cut = np.asarray(_core._separable_filter(be, U, (C1, C2)))
+    reference = np.einsum("ax,pbxy,cy->pbac", np.asarray(C1), np.asarray(U), np.asarray(C2))
+    assert whole.shape == cut.shape == (2, 3, 5, 6)
+    for got in (whole, cut):
+        assert np.max(np.abs(got - reference)) <= 4 * np.finfo(dtype).eps * np.sqrt(20 * 24) * np.max(np.abs(reference))
+    assert np.max(np.abs(cut - whole)) <= 4 * np.finfo(dtype).eps * np.sqrt(20 * 24) * np.max(np.abs(whole))
+
+
+@requires_torch
+def test_torch_cuts_a_matrix_product_into_one_piece_per_intra_op_thread_where_they_divide_the_maps():
+    from scatterx import _backend
+
+    assert _backend.Backend(np.zeros(3)).matmul_pieces(12) == 1  # NumPy: its chunks are the threads
+    be, users = _backend.Backend(torch.zeros(3)), torch.get_num_threads()
+    try:
+        torch.set_num_threads(3)
+        assert [be.matmul_pieces(rows) for rows in (36, 37, 3, 2)] == [3, 1, 3, 1]
+        torch.set_num_threads(1)
+        assert be.matmul_pieces(36) == 1
+    finally:
+        torch.set_num_threads(users)
+
+
+@pytest.mark.parametrize("library", ["numpy", pytest.param("torch", marks=requires_torch)])
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_real_responses_multiply_the_spectra_as_real_pairs_with_the_numbers_of_the_complex_product(
     library, dtype, rng, monkeypatch
 ):
