@@ -209,7 +209,7 @@ class Backend:
         torch on a CPU: its intra-op threads, where they divide ``rows``; it
         spreads a batch of products over its threads, one product each,
         where MKL ran one skinny product (10 × 20 @ 20 × 13 760: the
-        separable low-pass of case a) on two threads 1.3–2.4× slower than
+        separable low-pass of case a) on two threads 1.3–1.5× slower than
         on one (docs/performance.md).  NumPy runs its chunks in threads
         with one BLAS thread each, and a GPU spreads one product: 1.
         """
