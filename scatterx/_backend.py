@@ -178,9 +178,7 @@ class Backend:
         elif out.requires_grad or a.requires_grad or b.requires_grad:
             out.copy_(a * b)
         else:
-            import torch
-
-            torch.mul(a, b, out=out)
+            self._torch().mul(a, b, out=out)
 
     def add_product(self, out, a, b):
         """out += a·b in place (broadcasting); torch fuses it into one pass (``addcmul_``, differentiable).
@@ -243,8 +241,7 @@ class Backend:
         which is moved and cast inside the autograd graph.
         """
         if self.is_torch:
-            import torch
-
+            torch = self._torch()
             if isinstance(a, torch.Tensor):
                 return a.to(device=self.device, dtype=None if dtype is None else getattr(torch, np.dtype(dtype).name))
             t = torch.from_numpy(np.ascontiguousarray(a if dtype is None else np.asarray(a).astype(dtype)))

@@ -654,26 +654,24 @@ def propagate_batch(x, plans, ndim, *, real_input=True, propagated=None, workers
     return out
 
 
-def assemble(layer_feats, xp, out=None, column=0):
+def assemble(layer_feats, xp):
     """One layer's features as (paths in lexicographic order, array (B, P, *grid)).
 
     ``layer_feats`` as returned per layer by :func:`propagate` (arrays
     (paths, B, *grid)); a layer whose paths were all pruned gives
     ``([], None)``.  Each group is copied once, straight into its columns
-    (in path order) of a new C-ordered array, or of ``out[:, column:]``
-    (an array (B, C, *grid) holding several layers) when given; the
-    returned array is then that view.
+    (in path order) of a new C-ordered array.  ``propagate(assembled=...)``
+    writes chunks into such arrays as they are done.
     """
     if not layer_feats:
         return [], None
-    paths, columns = layer_columns(layer_feats, column)
+    paths, columns = layer_columns(layer_feats)
     first = layer_feats[0][2]
     be = Backend(first)
-    if out is None:
-        dtype = xp.result_type(*(a.dtype for _, _, a in layer_feats))
-        out = xp.empty((first.shape[1], len(paths)) + tuple(first.shape[2:]), dtype=dtype, device=be.device)
+    dtype = xp.result_type(*(a.dtype for _, _, a in layer_feats))
+    out = xp.empty((first.shape[1], len(paths)) + tuple(first.shape[2:]), dtype=dtype, device=be.device)
     write_columns(out, layer_feats, columns, be)
-    return paths, out[:, column : column + len(paths)]
+    return paths, out
 
 
 def layer_columns(layer_feats, column=0):
