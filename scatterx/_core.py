@@ -103,6 +103,10 @@ class LayerPlan:
     keep(parent_path, parent_level, k) -> bool: path pruning; None keeps all.
     lowpass_real / filters_real: χ (resp. every g_λ) is real in space, so a
         real input gives a real output: take the real part.
+    responses_cache: what the plan learns from its responses (the alias
+        terms of :meth:`responses`, the separable low-pass); plans whose
+        ``bank_at`` gives the same responses at a level may share one (its
+        keys name the level, filters and decimation, not the plan).
     """
 
     bank_at: Callable[[int], tuple]
@@ -113,7 +117,7 @@ class LayerPlan:
     keep: Callable[[tuple, int, int], bool] | None = None
     lowpass_real: bool = True
     filters_real: bool = False
-    _device_cache: dict = field(default_factory=dict, repr=False)
+    responses_cache: dict = field(default_factory=dict, repr=False)
     _blocks_cache: dict = field(default_factory=dict, repr=False)
 
     def responses(self, level, ks, dec, be: Backend, real_dtype, half):
@@ -147,7 +151,7 @@ class LayerPlan:
         if hit is None:
             fixed = key is not None
             F = _values(source) if fixed else source
-            F = F[None] if ks is None else F[list(ks)]
+            F = F[None] if ks is None else F[_as_index(ks)]
             grid = tuple(F.shape[1:])
             ndim, K = len(grid), F.shape[0]
             coarse = tuple(n // dec for n in grid)
@@ -163,33 +167,26 @@ class LayerPlan:
                 values = be.asarray(values, real_dtype)
                 return be.xp.stack([values, values], axis=-1)
 
-            if fixed:
-                floor = np.finfo(real_dtype).eps * np.max(np.abs(F.reshape(K, -1)), axis=1)
+            def fixed_term(block):  # the same from NumPy responses: divided and cast in one pass, then moved
+                out = np.empty(block.shape + ((2,) if pairs else ()), real_dtype if pairs else cdtype)
+                np.divide(block, scale, out=out[..., 0] if pairs else out, casting="same_kind")
+                if pairs:
+                    out[..., 1] = out[..., 0]
+                return be.asarray(out)
+
             size = coarse[:-1] + (width,)
             terms = []
-            if fixed:  # the aliases where some response has entries above the floor, found at once
-                split = F.reshape((K,) + sum(((dec, m) for m in coarse), ()))[..., :width]
-                above = np.abs(split) > floor.reshape((K,) + (1,) * (2 * ndim))
-                met = above.any(axis=tuple(2 + 2 * i for i in range(ndim))).any(axis=0)
+            if fixed:
+                support = _Support(F, dec, coarse, width, np.finfo(real_dtype).eps)
             for j in itertools.product(range(dec), repeat=ndim):
-                if fixed and not met[j]:
+                if fixed and not support.met[j]:
                     continue
                 block = F[(slice(None),) + alias_slices(j, coarse, width)]
                 if not fixed:
                     terms.append((j, tuple(slice(0, n) for n in size), 0, K, term(divided(block))))
                     continue
-                support = above[(slice(None),) + sum(((ji, slice(None)) for ji in j), ())]
-                for k0, k1 in _runs(support.reshape(K, -1).any(axis=1)):
-                    union = support[k0:k1].any(axis=0)
-                    covers = [
-                        _cover(
-                            union.any(axis=tuple(a for a in range(ndim) if a != i)), cyclic=not (half and i == ndim - 1)
-                        )
-                        for i in range(ndim)
-                    ]
-                    for box in itertools.product(*covers):
-                        if union[box].any():
-                            terms.append((j, box, k0, k1, term(divided(block[(slice(k0, k1),) + box]))))
+                for k0, k1, box in support.boxes(j, cyclic=tuple(not (half and i == ndim - 1) for i in range(ndim))):
+                    terms.append((j, box, k0, k1, fixed_term(block[(slice(k0, k1),) + box])))
             # The largest term first: it starts the sum (written, not added); when it covers every
             # filter and the whole block, the block needs no pass of zeros.
             terms.sort(key=lambda t: -(t[3] - t[2]) * math.prod(b.stop - b.start for b in t[1]))
@@ -230,14 +227,14 @@ class LayerPlan:
         return key + (id(responses), responses._version)
 
     def _cached(self, key, responses):
-        hit = self._device_cache.get(key)
+        hit = self.responses_cache.get(key)
         if hit is not None and not isinstance(responses, np.ndarray):
             ref, hit = hit
             hit = hit if ref() is responses else None  # the id of a freed tensor, reused
         return hit
 
     def _remember(self, key, responses, hit):
-        self._device_cache[key] = hit if isinstance(responses, np.ndarray) else (weakref.ref(responses), hit)
+        self.responses_cache[key] = hit if isinstance(responses, np.ndarray) else (weakref.ref(responses), hit)
 
     def separable_lowpass(self, level, dec, be: Backend, real_dtype):
         """The low-pass at ``level`` followed by sub-sampling by ``dec`` as two matrices, or None.
@@ -318,6 +315,52 @@ def _values(responses):
     return responses.detach().cpu().numpy()
 
 
+def _as_index(ks):
+    """Filter indices ``ks`` as a slice where they are consecutive (a view of the bank, not a copy)."""
+    ks = list(ks)
+    if ks == list(range(ks[0], ks[0] + len(ks))):
+        return slice(ks[0], ks[0] + len(ks))
+    return ks
+
+
+class _Support:
+    """Where responses F (K, *grid) have entries above eps·max|F_k|, per alias of a decimation ``dec``.
+
+    The grid folds onto the coarse grid (m_1 … m_d) = grid/dec; alias j is
+    the block of :func:`alias_slices`.  ``above`` holds the test per entry,
+    as (K, dec, m_1, …, dec, m_d) (the last m_d cut to ``width``), and
+    ``lines[i]`` its projection on axis i, (K, dec, …, dec, m_i): whether a
+    filter has an entry above the floor at coarse index t of axis i in
+    alias j.  ``met[j]``: whether alias j has any.  Every test is one pass
+    over F; an alias then reads only its lines.
+    """
+
+    def __init__(self, F, dec, coarse, width, eps):
+        K, ndim = F.shape[0], len(coarse)
+        magnitude = np.abs(F)
+        floor = eps * magnitude.reshape(K, -1).max(axis=1)
+        split = magnitude.reshape((K,) + sum(((dec, m) for m in coarse), ()))[..., :width]
+        self.above = split > floor.reshape((K,) + (1,) * (2 * ndim))
+        self.lines = [
+            np.moveaxis(self.above.any(axis=tuple(2 + 2 * a for a in range(ndim) if a != i)), 2 + i, -1)
+            for i in range(ndim)
+        ]
+        self.met = self.lines[0].any(axis=(0, -1))
+
+    def boxes(self, j, cyclic):
+        """(k0, k1, box) per term of alias j: runs k0 … k1−1 of filters with entries above the floor, and the boxes
+        (slices of the coarse grid, one or two per axis: :func:`_cover`) around the entries of any filter of the run.
+        """
+        lines = [line[(slice(None),) + j] for line in self.lines]  # (K, m_i)
+        for k0, k1 in _runs(lines[0].any(axis=1)):
+            covers = [_cover(line[k0:k1].any(axis=0), c) for line, c in zip(lines, cyclic)]
+            # Where at most one axis needs two slices, every box holds some of the entries; else test each.
+            test = sum(len(c) > 1 for c in covers) > 1
+            for box in itertools.product(*covers):
+                if not test or self.above[(slice(k0, k1),) + sum(((ji, b) for ji, b in zip(j, box)), ())].any():
+                    yield k0, k1, box
+
+
 def _is_complex(responses):
     """Whether responses (a NumPy array or a tensor) have a complex dtype."""
     return np.iscomplexobj(responses) if isinstance(responses, np.ndarray) else responses.is_complex()
@@ -326,12 +369,14 @@ def _is_complex(responses):
 def _cover(mask, cyclic):
     """The fewest slices covering the True entries of a 1-D mask: one, or two where they wrap around the end."""
     idx = np.flatnonzero(mask)
+    first, last = int(idx[0]), int(idx[-1])
     if cyclic and len(idx) > 1:
-        gaps = np.diff(np.append(idx, idx[0] + len(mask)))  # from each entry to the next, around the end
+        gaps = idx[1:] - idx[:-1]  # from each entry to the next
         i = int(np.argmax(gaps))
-        if gaps[i] > 1 and i != len(idx) - 1:  # the widest empty stretch is inside: cover the two ends
+        # The widest empty stretch is inside (not the one around the end): cover the two ends.
+        if gaps[i] > 1 and gaps[i] >= first + len(mask) - last:
             return [slice(int(idx[i + 1]), len(mask)), slice(0, int(idx[i]) + 1)]
-    return [slice(int(idx[0]), int(idx[-1]) + 1)]
+    return [slice(first, last + 1)]
 
 
 def _runs(mask):

@@ -121,7 +121,8 @@ def scattering2d_plans(js, J, max_order, responses):
     def lowpass_at(level):
         return responses(level)[0], None
 
-    common = dict(output_decimation=lambda level: 2**J // level, lowpass_real=True)
+    # Every layer reads the same responses: the alias terms of a (level, filters, decimation) are found once.
+    common = dict(output_decimation=lambda level: 2**J // level, lowpass_real=True, responses_cache={})
     layer = dict(
         bank_at=responses,
         nonlinearity=Modulus(),

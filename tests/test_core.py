@@ -228,7 +228,7 @@ def test_real_responses_multiply_the_spectra_as_real_pairs_with_the_numbers_of_t
 
     def run(net):
         maps = net.layers(xs, plans=net.plans(True))
-        used = {hit.pairs for plan in net.plans(True) for hit in plan._device_cache.values() if hasattr(hit, "pairs")}
+        used = {hit.pairs for plan in net.plans(True) for hit in plan.responses_cache.values() if hasattr(hit, "pairs")}
         return [np.asarray(a) for a in maps], used
 
     default, used = run(NETWORKS["morlet 2-D, sub-sampled"]())
@@ -566,3 +566,52 @@ def test_a_lowpass_that_is_not_an_outer_product_is_not_taken_as_separable():
         assert _core._rank_one_error(chi, g1, g2) > _core._separable_tol(np.float32)
     g1, g2 = _core._rank_one(np.outer(g, g))
     assert _core._rank_one_error(np.outer(g, g), g1, g2) <= _core._separable_tol(np.float64)
+
+
+def _least_cover(mask, cyclic):
+    """Entries the fewest-slices cover of ``mask`` must span, by brute force: all but the widest empty stretch."""
+    n, on = len(mask), np.flatnonzero(mask)
+    if not cyclic or len(on) == 1:
+        return on[-1] - on[0] + 1
+    gaps = [(on[(i + 1) % len(on)] - on[i]) % n or n for i in range(len(on))]  # to the next entry, around the end
+    return n - max(gaps) + 1
+
+
+def test_the_cover_of_a_support_spans_all_but_its_widest_empty_stretch(rng):
+    # Random masks of 1 to 40 entries: the slices (at most two, two only around the end of a
+    # cyclic axis) hold every entry and span as few as the widest empty stretch allows.
+    for _ in range(3000):
+        n = int(rng.integers(1, 41))
+        mask = rng.random(n) < rng.random()
+        if not mask.any():
+            continue
+        for cyclic in (True, False):
+            covers = _core._cover(mask, cyclic)
+            covered = np.zeros(n, bool)
+            for s in covers:
+                covered[s] = True
+            assert covered[mask].all()
+            assert len(covers) == 1 or (cyclic and covers[0].stop == n and covers[1].start == 0)
+            assert covered.sum() == _least_cover(mask, cyclic), (mask, cyclic, covers)
+
+
+def test_every_order_of_a_kymatio_2d_transform_shares_the_alias_terms_of_its_responses(monkeypatch):
+    # Order 1 and order 2 multiply the same filters at level 1 with the same decimations:
+    # their alias terms are found once, in the cache the plans share.
+    found = []
+    original = _core._Support.__init__
+
+    def spy(self, F, dec, coarse, width, eps):
+        found.append((F.shape, dec))
+        original(self, F, dec, coarse, width, eps)
+
+    monkeypatch.setattr(_core._Support, "__init__", spy)
+    net = sx.Scattering2D(3, (32, 32), L=4)
+    net(np.zeros((1, 32, 32), np.float32))
+    plans = next(iter(net._plans.values()))
+    assert len({id(p.responses_cache) for p in plans}) == 1
+    # Level 1 (the padded grid): j = 0, 1, 2 decimated by 1, 2, 4 for order 1, and j = 1, 2 by 2, 4
+    # again for order 2; level 2: j = 2 by 2.  Each is studied once.
+    wavelets = sorted((shape[1], dec) for shape, dec in found if shape[0] == 4)
+    grid = max(n for n, _ in wavelets)
+    assert wavelets == [(grid // 2, 2), (grid, 1), (grid, 2), (grid, 4)]
