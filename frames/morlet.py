@@ -16,6 +16,7 @@ envelopes, ξ_j = (3π/4)·2^{−j}, L directions on the half-sphere.
 
 from __future__ import annotations
 
+import cmath
 import itertools
 import math
 
@@ -63,7 +64,9 @@ def _gaussian_pair_2d(shape, sigma, theta, xi, slant):
     computed, r_i² = 50 ln 10 · (C⁻¹)_ii, the extent along axis i of the
     ellipse uᵀCu ≤ 50 ln 10: outside it g < 1e−50, which changes nothing
     that float64 resolves beside the peak g(0) = 1 (nor float32, whose
-    smallest number is 1.4e−45).
+    smallest number is 1.4e−45).  The wave of image (a, b) is the wave on
+    the grid times the constant exp(i ξ ⟨e, (aM, bN)⟩), so the images' sum
+    is Σ_ab exp(i ξ ⟨e, (aM, bN)⟩) g_ab, multiplied by the wave once.
     """
     M, N = shape
     c, s = math.cos(theta), math.sin(theta)
@@ -72,30 +75,38 @@ def _gaussian_pair_2d(shape, sigma, theta, xi, slant):
     cxx, cxy, cyy = (c * c + k * s * s) / two_s2, 2.0 * c * s * (1.0 - k) / two_s2, (s * s + k * c * c) / two_s2
     det = cxx * cyy - cxy * cxy / 4.0  # of C = [[cxx, cxy/2], [cxy/2, cyy]]; (C⁻¹)_xx = cyy/det, (C⁻¹)_yy = cxx/det
     reach_x, reach_y = (math.floor(math.sqrt(SKIP_2D * v / det)) for v in (cyy, cxx))
-    gabor = np.zeros(shape, np.complex128)
+    summed = np.zeros(shape, np.complex128)
     envelope = np.zeros(shape, np.float64)
-    for rows, x in _image_parts(M, reach_x):
-        x = x[:, None]
-        quad_x, cross_x, wave_x = cxx * x * x, cxy * x, np.exp(1j * xi * c * x)
-        for cols, y in _image_parts(N, reach_y):
+    columns = list(_image_parts(N, reach_y))
+    for a, rows, x in _image_parts(M, reach_x):
+        quad_x, cross_x = cxx * x[:, None] * x[:, None], cxy * x[:, None]
+        for b, cols, y in columns:
             g = cross_x * y
             g += quad_x
             g += cyy * y * y
             np.exp(np.negative(g, out=g), out=g)
             envelope[rows, cols] += g
-            wave = wave_x * g
-            wave *= np.exp(1j * xi * s * y)
-            gabor[rows, cols] += wave
+            summed[rows, cols] += cmath.exp(1j * xi * (c * a * M + s * b * N)) * g
     norm = 2.0 * PI_2D * sigma * sigma / slant
-    return gabor / norm, envelope / norm
+    summed *= np.exp((1j * xi * c) * np.arange(M))[:, None] * (np.exp((1j * xi * s) * np.arange(N)) / norm)
+    envelope /= norm
+    return summed, envelope
+
+
+def _reach_bound(sigma, slant):
+    """An upper bound of the reach r_i of :func:`_gaussian_pair_2d` along either axis, at any angle.
+
+    r_i² = 50 ln 10 · (C⁻¹)_ii ≤ 50 ln 10 · λ_max(C⁻¹) = 50 ln 10 · 2σ² / min(1, slant)².
+    """
+    return math.sqrt(SKIP_2D * 2.0 * sigma * sigma) / min(1.0, slant)
 
 
 def _image_parts(n, reach):
-    """(slice of [0, n), coordinates a·n + slice) of each image a (|a| ≤ 2) where they lie in [−reach, reach]."""
+    """(a, slice of [0, n), coordinates a·n + slice) of each image a (|a| ≤ 2) where they lie in [−reach, reach]."""
     for a in range(-IMAGES_2D, IMAGES_2D + 1):
         lo, hi = max(0, -reach - a * n), min(n, reach + 1 - a * n)
         if lo < hi:
-            yield slice(lo, hi), np.arange(a * n + lo, a * n + hi, dtype=np.float64)
+            yield a, slice(lo, hi), np.arange(a * n + lo, a * n + hi, dtype=np.float64)
 
 
 def gabor_2d(shape, sigma, theta, xi, slant=1.0):
@@ -108,30 +119,62 @@ def gabor_2d(shape, sigma, theta, xi, slant=1.0):
     return _gaussian_pair_2d(shape, sigma, theta, xi, slant)[0]
 
 
-def morlet_2d(shape, sigma, theta, xi, slant=0.5):
+def morlet_2d(shape, sigma, theta, xi, slant=0.5, out=None):
     """Periodised spatial Morlet filter ψ = γ_per − K·g_per with zero mean (complex128).
 
     K = Σ_u γ_per(u) / Σ_u g_per(u), where g is the envelope of γ (ξ = 0),
-    so that the DFT of ψ vanishes at ω = 0.
+    so that the DFT of ψ vanishes at ω = 0.  ``out``: a complex128 array
+    of ``shape`` to write ψ into (returned).
     """
     gabor, envelope = _gaussian_pair_2d(shape, sigma, theta, xi, slant)
-    return gabor - (gabor.sum() / envelope.sum()) * envelope
+    return np.subtract(gabor, (gabor.sum() / envelope.sum()) * envelope, out=out)
+
+
+def _real_dft_2d(f):
+    """Re DFT(f) over the last two axes, f complex (…, M, N): the DFT of f's Hermitian part h, by a real-output DFT.
+
+    h[m, n] = (f[m, n] + conj f[−m, −n]) / 2 has a real DFT, Re DFT(f), and
+    DFT(h) = Σ_u conj(h[u]) e^{+2πi⟨k, u⟩/n}: the un-normalised inverse
+    DFT of conj(h), which is Hermitian, so a complex-to-real transform of
+    its half (columns 0 … N//2) gives it at half the cost of a full DFT.
+    """
+    M, N = f.shape[-2:]
+    half = N // 2 + 1
+    h = np.conj(f[..., :half])
+    rows, cols = (slice(0, 1), slice(1, None)), (slice(0, 1), slice(1, half))
+    mirrored_rows, mirrored_cols = (slice(0, 1), slice(M - 1, 0, -1)), (slice(0, 1), slice(N - 1, N - half, -1))
+    for r, mr in zip(rows, mirrored_rows):  # h += f[−m, −n]: index 0 stays, m ≥ 1 reads M − m
+        for c, mc in zip(cols, mirrored_cols):
+            h[..., r, c] += f[..., mr, mc]
+    h *= 0.5
+    return scipy.fft.irfft2(h, s=(M, N), norm="forward")
 
 
 def _render_2d(shape, J, L):
+    M, N = shape
     slant = 4.0 / L
     theta0 = int(L - L / 2 - 1)  # orientation index of angle 0 (truncation, as in Kymatio)
     filters, meta = np.empty((J * L,) + tuple(shape)), []
-    for j in range(J):  # the L orientations of a scale in one batched DFT (SciPy's: 2× NumPy's loop on case c)
+    flipped = (-np.arange(N)) % N
+    for j in range(J):  # the orientations of a scale in one batched DFT
         sigma, xi = SIGMA_2D * 2**j, XI_2D / 2**j
         angles = [(theta0 - theta) * np.pi / L for theta in range(L)]
-        spatial = np.stack([morlet_2d(shape, sigma, angle, xi, slant) for angle in angles])
-        filters[j * L : (j + 1) * L] = scipy.fft.fft2(spatial, overwrite_x=True).real
+        # Angle −θ (index 2·theta0 − t) is the mirror image of θ across the rows where no image b = 2 or −3
+        # (columns 2N and beyond) is within reach: ψ_−θ[m, n] = ψ_θ[m, −n], so its DFT is ψ̂_θ[k, −l].
+        mirrors = _reach_bound(sigma, slant) < 2 * N
+        sources = [t for t in range(L) if not (mirrors and 0 <= 2 * theta0 - t < t)]
+        spatial = np.empty((len(sources),) + tuple(shape), np.complex128)
+        for i, t in enumerate(sources):
+            morlet_2d(shape, sigma, angles[t], xi, slant, out=spatial[i])
+        filters[[j * L + t for t in sources]] = _real_dft_2d(spatial)
+        for t in range(L):
+            if t not in sources:
+                filters[j * L + t] = filters[j * L + 2 * theta0 - t][:, flipped]
         meta += [
             {"j": j, "theta": theta, "scale": float(j), "xi": float(xi), "angle": float(angle)}
             for theta, angle in enumerate(angles)
         ]
-    lowpass = scipy.fft.fft2(gabor_2d(shape, SIGMA_2D * 2 ** (J - 1), 0.0, 0.0)).real
+    lowpass = _real_dft_2d(gabor_2d(shape, SIGMA_2D * 2 ** (J - 1), 0.0, 0.0))
     return lowpass, filters, meta
 
 

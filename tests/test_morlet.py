@@ -1,6 +1,7 @@
 """frames.morlet equals Kymatio 0.3.0's filter banks; scatterx._kymatio_rules equals its rules."""
 
 import functools
+import importlib
 import json
 import math
 import warnings
@@ -96,6 +97,31 @@ def test_2d_meta_follows_kymatio_order():
         assert m["scale"] == float(m["j"])
         assert m["xi"] == pytest.approx(0.75 * np.pi / 2 ** m["j"])
         assert m["angle"] == pytest.approx((int(L - L / 2 - 1) - m["theta"]) * np.pi / L)
+
+
+@pytest.mark.parametrize("shape", [(8, 8), (7, 12), (35, 41), (160, 160)])
+def test_2d_real_part_of_a_dft_by_a_half_size_real_output_transform_equals_numpys(shape):
+    # Re DFT(f) through the Hermitian part of f and a complex-to-real transform of half the
+    # columns, against NumPy's full complex DFT: a few float64 roundings of the largest value.
+    m = importlib.import_module("frames.morlet")
+    rng = np.random.default_rng(sum(shape))
+    f = rng.standard_normal((3,) + shape) + 1j * rng.standard_normal((3,) + shape)
+    ref = np.fft.fft2(f).real
+    assert rel_err(m._real_dft_2d(f), ref) < 1e-14
+
+
+@pytest.mark.parametrize(("shape", "J", "L"), [((160, 160), 4, 8), ((35, 41), 2, 6), ((48, 80), 3, 5), ((8, 8), 3, 8)])
+def test_2d_mirrored_orientations_equal_the_ones_computed_directly(shape, J, L, monkeypatch):
+    # ψ at −θ is ψ at θ mirrored (column n → −n) where the images at columns 2N and beyond are out
+    # of reach; a reach bound of infinity computes every orientation. Float64 roundings only
+    # (the sums over images run in another order): 1e-13 of the largest value.
+    m = importlib.import_module("frames.morlet")
+    mirrored = m._render_2d(shape, J, L)
+    monkeypatch.setattr(m, "_reach_bound", lambda sigma, slant: math.inf)
+    direct = m._render_2d(shape, J, L)
+    assert rel_err(mirrored[1], direct[1]) < 1e-13
+    assert rel_err(mirrored[0], direct[0]) < 1e-13
+    assert mirrored[2] == direct[2]
 
 
 def test_2d_filters_peak_at_their_centre_frequency():
