@@ -318,7 +318,7 @@ def _values(responses):
 def _as_index(ks):
     """Filter indices ``ks`` as a slice where they are consecutive (a view of the bank, not a copy)."""
     ks = list(ks)
-    if ks == list(range(ks[0], ks[0] + len(ks))):
+    if ks and ks == list(range(ks[0], ks[0] + len(ks))):
         return slice(ks[0], ks[0] + len(ks))
     return ks
 
@@ -331,8 +331,8 @@ class _Support:
     as (K, dec, m_1, …, dec, m_d) (the last m_d cut to ``width``), and
     ``lines[i]`` its projection on axis i, (K, dec, …, dec, m_i): whether a
     filter has an entry above the floor at coarse index t of axis i in
-    alias j.  ``met[j]``: whether alias j has any.  Every test is one pass
-    over F; an alias then reads only its lines.
+    alias j.  ``met[j]``: whether alias j has any.  The tests run over F
+    once per (responses, decimation); an alias then reads only its lines.
     """
 
     def __init__(self, F, dec, coarse, width, eps):
