@@ -157,11 +157,11 @@ class LayerPlan:
             coarse = tuple(n // dec for n in grid)
             width = coarse[-1] // 2 + 1 if half else coarse[-1]
             scale = dec**ndim  # F/dec^d in the terms; the support test |F/dec^d| > eps·max|F|/dec^d on F itself
-            divided = (lambda a: a / scale) if scale > 1 else (lambda a: a)  # noqa: E731
             cdtype = np.result_type(real_dtype, np.complex64)
             pairs = be.real_pair_products and not _is_complex(F)
 
-            def term(values):  # a term's responses as the core multiplies them (see _Product.pairs)
+            def live_term(block):  # a term as the core multiplies it (see _Product.pairs), inside autograd's graph
+                values = block / scale if scale > 1 else block
                 if not pairs:
                     return be.asarray(values, cdtype)
                 values = be.asarray(values, real_dtype)
@@ -183,7 +183,7 @@ class LayerPlan:
                     continue
                 block = F[(slice(None),) + alias_slices(j, coarse, width)]
                 if not fixed:
-                    terms.append((j, tuple(slice(0, n) for n in size), 0, K, term(divided(block))))
+                    terms.append((j, tuple(slice(0, n) for n in size), 0, K, live_term(block)))
                     continue
                 for k0, k1, box in support.boxes(j, cyclic=tuple(not (half and i == ndim - 1) for i in range(ndim))):
                     terms.append((j, box, k0, k1, fixed_term(block[(slice(k0, k1),) + box])))
