@@ -178,6 +178,7 @@ class LayerPlan:
             terms = []
             if fixed:
                 support = _Support(F, dec, coarse, width, np.finfo(real_dtype).eps)
+                cyclic = tuple(not (half and i == ndim - 1) for i in range(ndim))  # a half last axis does not wrap
             for j in itertools.product(range(dec), repeat=ndim):
                 if fixed and not support.met[j]:
                     continue
@@ -185,7 +186,7 @@ class LayerPlan:
                 if not fixed:
                     terms.append((j, tuple(slice(0, n) for n in size), 0, K, live_term(block)))
                     continue
-                for k0, k1, box in support.boxes(j, cyclic=tuple(not (half and i == ndim - 1) for i in range(ndim))):
+                for k0, k1, box in support.boxes(j, cyclic):
                     terms.append((j, box, k0, k1, fixed_term(block[(slice(k0, k1),) + box])))
             # The largest term first: it starts the sum (written, not added); when it covers every
             # filter and the whole block, the block needs no pass of zeros.
