@@ -1,8 +1,11 @@
 """scatterx against Kymatio 0.3.0, in the same process, interleaved.
 
-For each case and backend, after a warm-up, ``--reps`` rounds of (Kymatio,
-scatterx, FFT-only replay), each timed back to back (wall clock and process
-CPU time).  Reported:
+For each case and backend, in a fresh process (what an earlier case left in
+the allocator's heap changes the page faults, and so the times, of a later
+one: a case measured alone or in the full run is the same experiment),
+after a warm-up, ``--reps`` rounds of (Kymatio, scatterx, FFT-only
+replay), each timed back to back (wall clock and process CPU time).
+Reported:
 
 * **speed-up**: the median of the pairwise ratios t_Kymatio / t_scatterx of
   the rounds (> 1: scatterx is faster); also the ratio of the median CPU
@@ -18,6 +21,11 @@ CPU time).  Reported:
   each thread's calls in its own thread as in the transform; ``total /
   FFT-only`` is the median transform over the median replay: the share of
   everything that is not a DFT;
+* **ceiling**: the median of the pairwise ratios t_Kymatio / t_FFT-only of
+  the rounds: the speed-up scatterx would have if its transform took its
+  DFTs alone (where both libraries make the same DFTs, as on the 1-D case,
+  no arrangement of the rest can exceed it); a speed-up target of r needs
+  total / FFT-only at most ceiling / r;
 * **layout tax**: for each distinct recorded call (transform, shape, dtype,
   strides, arguments), the time of the call on the array scatterx passed
   over that on a fresh C-ordered copy (interleaved, which goes first
@@ -42,8 +50,12 @@ CPU time).  Reported:
   (scatterx renders and caches the responses of each level on first use),
   with the banks rendered anew (frames keeps each rendered bank for the
   frames equal to it, and the case's own network has just made them);
-* minor page faults per transform of each library (JSON only): fresh memory
-  mapped in by the kernel, a cost of allocation that varies by machine.
+* **page faults per call** and the **system CPU time** of each library's
+  timed calls (medians over the rounds; every round's wall, CPU and system
+  seconds and faults in the JSON): fresh memory mapped in by the kernel, a
+  cost of allocation that varies with the machine and with what the other
+  library left in the allocator's heap (glibc hands large freed blocks back
+  to the system, and the next call maps them in again).
 
 The header of the table names the machine (CPU model and flags, cores,
 versions) and the 1-minute load before and after each case; a case is
@@ -69,6 +81,7 @@ import sys
 import threading
 import time
 import tracemalloc
+from typing import NamedTuple
 
 import _record
 import numpy as np
@@ -114,23 +127,21 @@ def build(case, backend, device):
     return ky, ours, x
 
 
+class Timing(NamedTuple):
+    wall: float  # seconds
+    cpu: float  # process CPU seconds, user and system
+    sys: float  # process CPU seconds in the kernel (page faults among them)
+    faults: int  # minor page faults: fresh memory the kernel maps in
+    out: object
+
+
 def timed(fn, x, sync):
-    """(wall seconds, process CPU seconds, output) of one call."""
-    t0, c0 = time.perf_counter(), time.process_time()
+    """One call of ``fn``, as a :class:`Timing`; the process's counters, so one library at a time."""
+    r0, t0, c0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter(), time.process_time()
     out = fn(x)
     sync()
-    return time.perf_counter() - t0, time.process_time() - c0, out
-
-
-def page_faults(fn, x, sync, calls=3):
-    """Minor page faults per call (fresh memory the kernel maps in: a cost of allocating, not of computing)."""
-    fn(x)
-    sync()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for _ in range(calls):
-        fn(x)
-    sync()
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / calls
+    wall, cpu, r1 = time.perf_counter() - t0, time.process_time() - c0, resource.getrusage(resource.RUSAGE_SELF)
+    return Timing(wall, cpu, r1.ru_stime - r0.ru_stime, r1.ru_minflt - r0.ru_minflt, out)
 
 
 class _Recorder:
@@ -268,7 +279,7 @@ def build_times(case, backend, device, sync):
     ours(one)
     sync()
     first = time.perf_counter() - t0
-    warm = min(timed(ours, one, sync)[0] for _ in range(3))
+    warm = min(timed(ours, one, sync).wall for _ in range(3))
     return t_ky, first - warm
 
 
@@ -314,17 +325,18 @@ def _malloc_trim():
         return False
 
 
-def peak_memory(case, backend, device, lib):
-    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")
+def _child(args, env=None):
+    """What a fresh process of this script running ``args`` prints last, as JSON."""
     limit = [] if MAX_MEMORY is None else ["--max-memory", str(MAX_MEMORY)]
     out = subprocess.run(
-        [sys.executable, __file__, "--_memory", case, backend, device, lib] + limit,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, __file__] + args + limit, env=env, stdout=subprocess.PIPE, text=True, check=True
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def peak_memory(case, backend, device, lib):
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", MALLOC_TRIM_THRESHOLD_="0")
+    return _child(["--_memory", case, backend, device, lib], env)
 
 
 def _summary(values):
@@ -335,26 +347,29 @@ def run_case(case, backend, device, reps):
     load_before = _record.load()
     ky, ours, x = build(case, backend, device)
     sync = (lambda: torch.cuda.synchronize()) if device == "cuda" else (lambda: None)
-    ref, mine = timed(ky, x, sync)[2], timed(ours, x, sync)[2]
+    ref, mine = timed(ky, x, sync).out, timed(ours, x, sync).out
     to_np = lambda a: a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)  # noqa: E731
     ref, mine = to_np(ref), to_np(mine)
     err = float(np.max(np.abs(ref - mine)) / np.max(np.abs(ref)))
     log = record_ffts(ours, x)
+    taxes = layout_taxes(log, sync)
     calls = {}
     for thread, fft, name, a, args in log:  # fresh C-ordered inputs of the same shapes and dtypes
         calls.setdefault(thread, []).append((fft, name, _fresh(a), args))
-    replay(calls, sync)
-    tk, ts, tf, ck, cs = [], [], [], [], []
-    for _ in range(reps):
-        wall, cpu, _ = timed(ky, x, sync)
-        tk.append(wall), ck.append(cpu)
-        wall, cpu, _ = timed(ours, x, sync)
-        ts.append(wall), cs.append(cpu)
-        tf.append(replay(calls, sync))
-    faults = {"kymatio": page_faults(ky, x, sync), "scatterx": page_faults(ours, x, sync)}
-    taxes = layout_taxes(log, sync)
     n_calls, n_threads = len(log), len(calls)
-    del log, calls
+    # The recorded arrays are not held through the rounds: hundreds of MiB of them (c) change how the
+    # allocator places, and maps in afresh, the memory both libraries use (docs/performance.md).
+    del log
+    replay(calls, sync)
+    rounds = {"kymatio": [], "scatterx": []}
+    tf = []
+    for _ in range(reps):
+        rounds["kymatio"].append(timed(ky, x, sync)._replace(out=None))
+        rounds["scatterx"].append(timed(ours, x, sync)._replace(out=None))
+        tf.append(replay(calls, sync))
+    tk, ck = [t.wall for t in rounds["kymatio"]], [t.cpu for t in rounds["kymatio"]]
+    ts, cs = [t.wall for t in rounds["scatterx"]], [t.cpu for t in rounds["scatterx"]]
+    del calls
     build_ky, build_ours = build_times(case, backend, device, sync)
     load_after = _record.load()
     cores = os.cpu_count() or 1
@@ -376,6 +391,7 @@ def run_case(case, backend, device, reps):
         "fft_only_s": _summary(tf) | {"calls": n_calls, "distinct_calls": len(taxes), "threads": n_threads},
         "total_over_fft": statistics.median(ts) / statistics.median(tf),
         "ratio_median": statistics.median(a / b for a, b in zip(tk, ts)),
+        "ceiling": statistics.median(a / b for a, b in zip(tk, tf)),
         "ratio_cpu": statistics.median(ck) / statistics.median(cs),
         "max_rel_error": err,
         "output_dtype": {"kymatio": str(ref.dtype), "scatterx": str(mine.dtype)},
@@ -390,7 +406,9 @@ def run_case(case, backend, device, reps):
         "peak_traced_bytes": {lib: m["traced_bytes"] for lib, m in memory.items()},
         "malloc_trimmed": all(m["trimmed"] for m in memory.values()) if device != "cuda" else None,
         "build_s": {"kymatio": build_ky, "scatterx": build_ours},
-        "page_faults_per_transform": faults,
+        "page_faults_per_transform": {lib: statistics.median(t.faults for t in r) for lib, r in rounds.items()},
+        "system_cpu_s": {lib: _summary([t.sys for t in r]) for lib, r in rounds.items()},
+        "rounds": {lib: [{k: v for k, v in t._asdict().items() if k != "out"} for t in r] for lib, r in rounds.items()},
         "load_1min": {"before": load_before, "after": load_after},
         "noisy": noisy,
     }
@@ -405,23 +423,27 @@ def table(rows, meta):
         f"Machine: {_record.header(meta)}",
         "",
         "| case | backend | Kymatio (s) | scatterx (s) | speed-up (pairs) | speed-up (CPU time) | max rel. error "
-        "| FFT-only (s) | total / FFT-only | worst layout tax | peak extra MiB Kymatio / scatterx "
+        "| FFT-only (s) | total / FFT-only | ceiling: Kymatio / FFT-only | worst layout tax "
+        "| peak extra MiB Kymatio / scatterx | page faults per call Kymatio / scatterx (system CPU s) "
         "| filters s Kymatio / scatterx | 1-min load before / after |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         mem, tax, load = r["peak_extra_bytes"], r["layout_tax"]["worst"], r["load_1min"]
+        faults, sys_s = r["page_faults_per_transform"], r["system_cpu_s"]
         flag = " **(> 1.2)**" if tax > TAX_FLAG else ""
         noisy = f" (noisy: {'; '.join(r['noisy'])})" if r["noisy"] else ""
         fmt = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
         dtypes = r["output_dtype"]
         wider = f" (Kymatio computes in {dtypes['kymatio']})" if dtypes["kymatio"] != dtypes["scatterx"] else ""
         lines.append(
-            f"| {r['case']} {r['config'][0]} J={r['config'][1]} {r['config'][2]} batch {r['config'][4]}{wider} "
+            f"| {r['case']} {r['config'][0]} J={r['config'][1]} {tuple(r['config'][2])} batch {r['config'][4]}{wider} "
             f"| {r['backend']} | {r['kymatio_s']['median']:.4f} | {r['scatterx_s']['median']:.4f} "
             f"| {r['ratio_median']:.2f}× | {r['ratio_cpu']:.2f}× | {r['max_rel_error']:.1e} "
-            f"| {r['fft_only_s']['median']:.4f} | {r['total_over_fft']:.2f} | {tax:.2f}{flag} "
+            f"| {r['fft_only_s']['median']:.4f} | {r['total_over_fft']:.2f} | {r['ceiling']:.2f}× | {tax:.2f}{flag} "
             f"| {mem['kymatio'] / 2**20:.1f} / {mem['scatterx'] / 2**20:.1f} "
+            f"| {faults['kymatio']:.0f} / {faults['scatterx']:.0f} "
+            f"({sys_s['kymatio']['median']:.3f} / {sys_s['scatterx']['median']:.3f}) "
             f"| {r['build_s']['kymatio']:.3f} / {r['build_s']['scatterx']:.3f} "
             f"| {fmt(load['before'])} / {fmt(load['after'])}{noisy} |"
         )
@@ -438,11 +460,15 @@ def main(argv=None):
     p.add_argument("--max-memory", type=int, help="scatterx's max_memory in bytes (default: its cache-sized chunks)")
     p.add_argument("--stem", help="output file name (default vs_kymatio_DEVICE)")
     p.add_argument("--_memory", nargs=4, help=argparse.SUPPRESS)  # internal: CASE BACKEND DEVICE LIB
+    p.add_argument("--_case", nargs=3, help=argparse.SUPPRESS)  # internal: CASE BACKEND DEVICE, with --reps
     args = p.parse_args(argv)
     global MAX_MEMORY
     MAX_MEMORY = args.max_memory
     if args._memory:
         _memory_child(*args._memory)
+        return 0
+    if args._case:
+        print(json.dumps(run_case(*args._case, args.reps)))
         return 0
     from tqdm.auto import tqdm
 
@@ -454,7 +480,9 @@ def main(argv=None):
         if not (c == "e" and args.device != "cuda") and not (args.device == "cuda" and b == "numpy")
     ]
     for case, backend in tqdm(jobs, desc="cases", file=sys.stderr):
-        rows.append(run_case(case, backend, args.device, args.reps))
+        # Each case in a fresh process: what one case leaves in the allocator's heap changes the
+        # page faults, and so the times, of the next (docs/performance.md).
+        rows.append(_child(["--_case", case, backend, args.device, "--reps", str(args.reps)]))
     meta = _record.machine(
         device=torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
         scatterx_max_memory=MAX_MEMORY,
