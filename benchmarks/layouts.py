@@ -27,7 +27,7 @@ ratio to the first way (the core's choice, or the reference):
 
 Writes JSON and Markdown.
 
-    python benchmarks/layouts.py --out benchmarks/results [--compile]
+    python benchmarks/layouts.py --out benchmarks/results [--compile] [--stem layouts]
 """
 
 from __future__ import annotations
@@ -275,6 +275,7 @@ def main(argv=None):
     p.add_argument("--out", default="benchmarks/results")
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--compile", action="store_true", help="also time torch.compile (tens of seconds to compile)")
+    p.add_argument("--stem", default="layouts", help="output file name (default layouts)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     load_before = _record.load()
@@ -300,7 +301,7 @@ def main(argv=None):
         if "compile_s" in r:
             extra += f"; compile {r['compile_s']:.1f} s"
         lines.append(f"| {r['step']} | {secs} | {ratios}{extra} |")
-    _record.write(args.out, "layouts", meta, rows, lines)
+    _record.write(args.out, args.stem, meta, rows, lines)
     return 0
 
 

@@ -30,7 +30,7 @@ FFT worker, one BLAS thread) so that the stages add up, and times the stages of 
 
 Writes JSON and a Markdown table.
 
-    python benchmarks/profile_ops.py --out benchmarks/results [--cases a b c d] [--device cuda]
+    python benchmarks/profile_ops.py --out benchmarks/results [--cases a b c d] [--device cuda] [--stem NAME]
 """
 
 from __future__ import annotations
@@ -190,6 +190,7 @@ def main(argv=None):
     p.add_argument("--backends", nargs="*", default=["numpy", "torch"])
     p.add_argument("--device", default="cpu")
     p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--stem", help="output file name (default profile_ops_DEVICE)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     _backend.WORKERS = 1  # one NumPy chunk at a time, one FFT thread
@@ -218,7 +219,7 @@ def main(argv=None):
             + f" | {100 * r['products_formed']:.0f} % | {r['product_ns_per_entry']:.2f} "
             f"({r['plain_product_ns_per_entry']:.2f}) | {r['dfts_and_products_over_dfts']:.2f} |"
         )
-    _record.write(args.out, f"profile_ops_{args.device}", meta, rows, lines)
+    _record.write(args.out, args.stem or f"profile_ops_{args.device}", meta, rows, lines)
     return 0
 
 
