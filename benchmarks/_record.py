@@ -1,7 +1,8 @@
 """What every benchmark writes: the machine it ran on, and its rows as JSON and a Markdown table.
 
 The machine record is the library's own (``scatterx._environment``): date,
-CPU model and the flags that pick FFT and BLAS kernels, cores, load, versions.
+CPU model, its family/model numbers and cache sizes, the flags that pick FFT and
+BLAS kernels, cores, load, versions.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def machine(**extra):
 
 
 def header(meta):
-    """One line for a table: the CPU model and flags, cores, OS and versions, the date and the load."""
+    """One line for a table: the CPU (model, identity, caches, flags), cores, OS and versions, the date and the load."""
     load = meta.get("load_average_1min")
     return f"{describe_machine(meta)}; {meta['date']}" + ("" if load is None else f", 1-min load {load:.2f}")
 

@@ -57,11 +57,11 @@ Reported:
   library left in the allocator's heap (glibc hands large freed blocks back
   to the system, and the next call maps them in again).
 
-The header of the table names the machine (CPU model and flags, cores,
-versions) and the 1-minute load before and after each case; a case is
-marked *noisy* when the load exceeded the cores plus one (other jobs
-competed for the cores) or scatterx's times spread by more than 25 % of
-their median.  Writes JSON and Markdown.
+The header of the table names the machine (CPU model, family/model
+numbers, L2 and L3, flags, cores, versions) and the 1-minute load before
+and after each case; a case is marked *noisy* when the load exceeded the
+cores plus one (other jobs competed for the cores) or scatterx's times
+spread by more than 25 % of their median.  Writes JSON and Markdown.
 
     python benchmarks/vs_kymatio.py --out benchmarks/results [--cases a b] [--device cuda]
 """
