@@ -50,15 +50,14 @@ def cpu_identity():
     Processor"), and hide some flags; the family and model numbers still
     name the generation.
     """
-    found = {}
+    labels, found = dict(IDENTITY), {}
     for line in _cpuinfo().splitlines():
         if not line.strip():
             break  # the first CPU's block only
         key, _, value = line.partition(":")
-        key = key.strip().lower()
-        for name, label in IDENTITY:
-            if key == name and label not in found:
-                found[label] = value.strip()
+        label = labels.get(key.strip().lower())
+        if label is not None and label not in found:
+            found[label] = value.strip()
     return " ".join(f"{label} {found[label]}" for _, label in IDENTITY if label in found)
 
 
