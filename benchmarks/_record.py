@@ -7,6 +7,7 @@ BLAS kernels, cores, load, versions.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 from pathlib import Path
@@ -23,6 +24,21 @@ def header(meta):
     """One line for a table: the CPU (model, identity, caches, flags), cores, OS and versions, the date and the load."""
     load = meta.get("load_average_1min")
     return f"{describe_machine(meta)}; {meta['date']}" + ("" if load is None else f", 1-min load {load:.2f}")
+
+
+# The devices a benchmark runs on: the CPU, or the current CUDA device (timings synchronise on "cuda").
+DEVICES = ("cpu", "cuda")
+
+
+def at_least_one(text):
+    """An argparse ``type``: a count of rounds or repetitions, an int of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
 
 
 def load():

@@ -59,7 +59,7 @@ def time_networks(nets, x, reps):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default="benchmarks/results")
-    p.add_argument("--reps", type=int, default=9)
+    p.add_argument("--reps", type=_record.at_least_one, default=9)
     args = p.parse_args(argv)
     x = np.random.default_rng(0).standard_normal((BATCH,) + SHAPE).astype(np.float32)
     rows, nets = [], []

@@ -273,7 +273,7 @@ def compiled(rounds):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default="benchmarks/results")
-    p.add_argument("--rounds", type=int, default=15)
+    p.add_argument("--rounds", type=_record.at_least_one, default=15)
     p.add_argument("--compile", action="store_true", help="also time torch.compile (tens of seconds to compile)")
     p.add_argument("--stem", default="layouts", help="output file name (default layouts)")
     args = p.parse_args(argv)

@@ -33,6 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import _record
 import numpy as np
 
 import frames
@@ -114,7 +115,7 @@ def main(argv=None):
     p.add_argument("--out", default="benchmarks/results")
     p.add_argument("--items", type=int, default=20_000)
     p.add_argument("--memory-items", type=int, nargs="+", default=[2_000, 20_000, 200_000])
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=_record.at_least_one, default=3)
     p.add_argument("--tmp", default=None, help="folder for the data and outputs (default: a temporary one)")
     args = p.parse_args(argv)
     net = network()

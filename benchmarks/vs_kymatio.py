@@ -455,15 +455,13 @@ def main(argv=None):
     p.add_argument("--out", default="benchmarks/results")
     p.add_argument("--cases", nargs="*", default=["a", "b", "c", "d"], choices=sorted(CASES))
     p.add_argument("--backends", nargs="*", default=["numpy", "torch"], choices=["numpy", "torch"])
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--reps", type=int, default=7, help="timed rounds per case (at least 1)")
+    p.add_argument("--device", default="cpu", choices=_record.DEVICES)
+    p.add_argument("--reps", type=_record.at_least_one, default=7, help="timed rounds per case (at least 1)")
     p.add_argument("--max-memory", type=int, help="scatterx's max_memory in bytes (default: its cache-sized chunks)")
     p.add_argument("--stem", help="output file name (default vs_kymatio_DEVICE)")
     p.add_argument("--_memory", nargs=4, help=argparse.SUPPRESS)  # internal: CASE BACKEND DEVICE LIB
     p.add_argument("--_case", nargs=3, help=argparse.SUPPRESS)  # internal: CASE BACKEND DEVICE, with --reps
     args = p.parse_args(argv)
-    if args.reps < 1:
-        p.error(f"--reps must be at least 1, got {args.reps}")
     global MAX_MEMORY
     MAX_MEMORY = args.max_memory
     if args._memory:
